@@ -1,0 +1,58 @@
+# Two commands: `make run` (set up and run the embedded system) and `make test`.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# The services suite and topology talk to these unless the environment says otherwise.
+SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trading
+SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/0
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+PYTEST_ARGS ?=
+
+.PHONY: install run run-services test test-services lint check ci clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py serve --host $(HOST) --port $(PORT)
+
+# Web, engine, worker and beat on the local PostgreSQL and Redis (see README, services mode).
+run-services: install
+	mkdir -p .local
+	export DATABASE_URL=$${DATABASE_URL:-$(SERVICES_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(SERVICES_REDIS_URL)}; \
+		$(BIN)/python scripts/ensure_database.py && \
+		$(BIN)/python manage.py migrate --noinput && \
+		$(BIN)/python manage.py seed_demo && \
+		PATH=$(CURDIR)/$(BIN):$$PATH WEB_HOST=$(HOST) WEB_PORT=$(PORT) $(BIN)/honcho start
+
+test: install
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -m "not services" $(PYTEST_ARGS)
+
+test-services: install
+	bash scripts/ensure_services.sh
+	DATABASE_URL=$${DATABASE_URL:-$(SERVICES_DATABASE_URL)} REDIS_URL=$${TEST_REDIS_URL:-$(TEST_REDIS_URL)} \
+		$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check: install
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py check --fail-level WARNING
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/python scripts/check_deploy.py
+
+ci:
+	bash .ci/run
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Strategies, the backtest engine and long-running operations."""

@@ -1,0 +1,42 @@
+"""Embedded mode: the engine as a task on the web server's own event loop."""
+
+import asyncio
+import logging
+
+from django.conf import settings
+
+from engine.leader import leader_lock_for_database
+from engine.runner import Engine
+from trading_api.runtime import main_loop_set
+
+logger = logging.getLogger(__name__)
+
+_engine: Engine | None = None
+_task: asyncio.Task | None = None
+_lock = None
+
+
+def embedded_engine_ensure_started() -> Engine | None:
+    """Start the in-process engine on the running loop once; return it (None if not embedded).
+
+    Must be called from the server's event loop. Also records that loop as the main loop, which
+    in-process Celery tasks use to reach the in-memory channel layer.
+    """
+    global _engine, _task, _lock
+    loop = asyncio.get_running_loop()
+    main_loop_set(loop)
+    if not settings.ENGINE_EMBEDDED:
+        return None
+    if _lock is None:
+        lock = leader_lock_for_database()
+        if not lock.try_acquire():
+            # A second server on the same database: one engine is enough, and two would fill
+            # the same orders twice.
+            logger.warning("another engine holds the leader lock; this server runs without one")
+            return None
+        _lock = lock
+    if _task is None or _task.done():
+        _engine = Engine(mode="embedded")
+        _task = loop.create_task(_engine.run(), name="engine")
+        logger.info("embedded engine started")
+    return _engine

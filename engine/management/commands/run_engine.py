@@ -1,0 +1,71 @@
+"""Run the engine as its own process (services mode), as leader or as a waiting standby."""
+
+import asyncio
+import contextlib
+import logging
+import signal
+
+from django.core.management.base import BaseCommand
+
+from engine.leader import leader_lock_for_database
+from engine.runner import Engine
+
+logger = logging.getLogger("engine")
+
+
+class Command(BaseCommand):
+    help = "Run the engine (market feed, paper venue). A second engine waits and takes over."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--standby-poll", type=float, default=1.0, help="seconds between takeover attempts"
+        )
+
+    def handle(self, *args, standby_poll: float, **options):
+        asyncio.run(self._main(standby_poll))
+
+    async def _main(self, standby_poll: float) -> None:
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stopping.set)
+
+        lock = leader_lock_for_database()
+        announced = False
+        while not stopping.is_set():
+            if await asyncio.to_thread(lock.try_acquire):
+                break
+            if not announced:
+                logger.info("engine standby: another engine is the leader")
+                self.stdout.write("standby: waiting for the leader lock", ending="\n")
+                self.stdout.flush()
+                announced = True
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stopping.wait(), timeout=standby_poll)
+        if stopping.is_set():
+            lock.release()
+            return
+
+        self.stdout.write("leader: engine running", ending="\n")
+        self.stdout.flush()
+        engine = Engine(mode="services")
+
+        async def watch_lock():
+            while True:
+                await asyncio.sleep(standby_poll)
+                if not await asyncio.to_thread(lock.is_held):
+                    logger.error("engine lost the leader lock; stopping")
+                    engine.stop()
+                    return
+
+        async def watch_signal():
+            await stopping.wait()
+            engine.stop()
+
+        watchers = [asyncio.create_task(watch_lock()), asyncio.create_task(watch_signal())]
+        try:
+            await engine.run()
+        finally:
+            for task in watchers:
+                task.cancel()
+            await asyncio.to_thread(lock.release)

@@ -1,0 +1,1 @@
+"""Orders, fills, order events and the order state machine."""

@@ -1,0 +1,1 @@
+"""Balances, ledger, positions, round-trip trades, equity and performance."""

@@ -1,0 +1,1 @@
+"""Risk configuration, pre-trade checks, drawdown, circuit breaker, overrides."""

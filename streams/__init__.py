@@ -1,0 +1,1 @@
+"""WebSocket streaming of market data and account events."""

@@ -1,0 +1,1 @@
+"""Cross-cutting API infrastructure: errors, pagination, renderers, parsers."""

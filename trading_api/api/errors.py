@@ -1,0 +1,144 @@
+"""One error shape for everything under /api/: {"error": {code, message, details, request_id}}."""
+
+import logging
+from typing import Any
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.http import Http404, HttpResponse
+from rest_framework import exceptions
+from rest_framework.response import Response
+from rest_framework.views import set_rollback
+
+from trading_api.api.renderers import json_dumps
+from trading_api.errors import ApplicationError
+from trading_api.request_context import request_id_get
+
+logger = logging.getLogger(__name__)
+
+# DRF exception class -> stable code. Subclasses are matched through the MRO.
+_DRF_CODES: dict[type[exceptions.APIException], str] = {
+    exceptions.ValidationError: "VALIDATION_ERROR",
+    exceptions.ParseError: "MALFORMED_REQUEST",
+    exceptions.NotAuthenticated: "NOT_AUTHENTICATED",
+    exceptions.AuthenticationFailed: "AUTHENTICATION_FAILED",
+    exceptions.PermissionDenied: "PERMISSION_DENIED",
+    exceptions.NotFound: "NOT_FOUND",
+    exceptions.MethodNotAllowed: "METHOD_NOT_ALLOWED",
+    exceptions.NotAcceptable: "NOT_ACCEPTABLE",
+    exceptions.UnsupportedMediaType: "UNSUPPORTED_MEDIA_TYPE",
+    exceptions.Throttled: "RATE_LIMITED",
+}
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> dict:
+    """Return the contract's error object."""
+    return {
+        "error": {
+            "code": code,
+            "message": message,
+            "details": details,
+            "request_id": request_id_get(),
+        }
+    }
+
+
+def error_response(
+    code: str, message: str, status: int, details: dict[str, Any] | None = None
+) -> HttpResponse:
+    """Return a plain Django JSON response in the error shape (for non-DRF views)."""
+    return HttpResponse(
+        json_dumps(error_body(code, message, details)),
+        status=status,
+        content_type="application/json",
+    )
+
+
+def _drf_code(exc: exceptions.APIException) -> str:
+    for klass in type(exc).__mro__:
+        if klass in _DRF_CODES:
+            return _DRF_CODES[klass]
+    return str(getattr(exc, "default_code", "error")).upper()
+
+
+def _flatten(detail: Any, prefix: str = ""):
+    """Yield (dotted field path, [messages]) from DRF's nested validation detail."""
+    if isinstance(detail, dict):
+        for name, value in detail.items():
+            yield from _flatten(value, f"{prefix}.{name}" if prefix else str(name))
+    elif isinstance(detail, list) and any(isinstance(item, (dict, list)) for item in detail):
+        for index, item in enumerate(detail):
+            yield from _flatten(item, f"{prefix}.{index}" if prefix else str(index))
+    elif isinstance(detail, list):
+        yield prefix, [str(item) for item in detail]
+    else:
+        yield prefix, [str(detail)]
+
+
+def _validation_response(exc: exceptions.ValidationError) -> tuple[str, dict]:
+    fields: dict[str, list[str]] = {}
+    for name, messages in _flatten(exc.detail):
+        fields.setdefault(name or "non_field_errors", []).extend(messages)
+    return f"Invalid input: {', '.join(sorted(fields))}", {"fields": fields}
+
+
+def exception_handler(exc: Exception, context: dict) -> Response:
+    """DRF exception handler: every exception becomes the contract's error shape.
+
+    Unexpected exceptions are logged with their traceback and answered 500 without one.
+    """
+    headers: dict[str, str] = {}
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    if isinstance(exc, ApplicationError):
+        set_rollback()
+        return Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
+
+    if isinstance(exc, exceptions.APIException):
+        set_rollback()
+        status = exc.status_code
+        details = None
+        if isinstance(exc, exceptions.ValidationError):
+            message, details = _validation_response(exc)
+        else:
+            message = str(exc.detail) if not isinstance(exc.detail, (dict, list)) else str(exc)
+        if isinstance(exc, exceptions.NotAuthenticated):
+            # Contract: a missing credential is 401 whichever authenticator is first.
+            status = 401
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
+        auth_header = getattr(exc, "auth_header", None)
+        if auth_header:
+            headers["WWW-Authenticate"] = auth_header
+        return Response(
+            error_body(_drf_code(exc), message, details), status=status, headers=headers
+        )
+
+    set_rollback()
+    logger.exception("unhandled exception in %s", context.get("view").__class__.__name__)
+    return Response(error_body("INTERNAL_ERROR", "Internal server error"), status=500)
+
+
+class ApiExceptionMiddleware:
+    """Backstop for non-DRF code under /api/: an unexpected exception becomes a JSON 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if not request.path.startswith("/api/"):
+            return None
+        if isinstance(exception, Http404):
+            return error_response("NOT_FOUND", "Not found", 404)
+        logger.exception("unhandled exception on %s %s", request.method, request.path)
+        return error_response("INTERNAL_ERROR", "Internal server error", 500)
+
+
+def api_not_found(request, *args, **kwargs) -> HttpResponse:
+    """Any /api/ path that matches no route."""
+    return error_response("NOT_FOUND", f"No endpoint at {request.path}", 404)

@@ -1,0 +1,67 @@
+"""System endpoints: /health (public) and /status."""
+
+from datetime import UTC, datetime
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+import trading_api
+from trading_api import health
+from trading_api.api.errors import error_body
+
+
+class HealthView(APIView):
+    """Liveness for load balancers: 200 while the database answers, else 503."""
+
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        responses=inline_serializer("Health", {"status": serializers.CharField()}),
+        auth=[],
+    )
+    def get(self, request):
+        if health.database_check() != health.UP:
+            body = error_body("SERVICE_UNAVAILABLE", "Database unreachable", {"database": "down"})
+            return Response(body, status=503)
+        return Response({"status": "ok"})
+
+
+def _timestamp(epoch: float | None) -> datetime | None:
+    return datetime.fromtimestamp(epoch, tz=UTC) if epoch else None
+
+
+class StatusView(APIView):
+    """Engine state, run mode, version and a real check of every connection."""
+
+    @extend_schema(responses=inline_serializer("Status", {"mode": serializers.CharField()}))
+    def get(self, request):
+        from django.conf import settings
+
+        engine = health.engine_check()
+        broker = health.broker_check()
+        market_data = engine.get("components", {}).get("market_data", {}).get("state", "down")
+        return Response(
+            {
+                "mode": settings.RUN_MODE,
+                "version": trading_api.__version__,
+                "engine": {
+                    "state": engine["state"],
+                    "started_at": _timestamp(engine["started_at"]),
+                    "uptime_s": engine["uptime_s"],
+                    "pid": engine["pid"],
+                    "host": engine["host"],
+                },
+                "connections": {
+                    "database": health.database_check(),
+                    "cache": health.cache_check(),
+                    "channel_layer": health.channel_layer_check(),
+                    "broker": broker["broker"],
+                    "workers": broker["workers"],
+                    "market_data": market_data if engine["state"] == "running" else "down",
+                },
+            }
+        )

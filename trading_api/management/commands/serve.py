@@ -1,0 +1,42 @@
+"""Run the web server (daphne); in embedded mode the engine runs on the same event loop."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Serve HTTP and WebSockets with daphne; starts the embedded engine when configured."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+
+    def handle(self, *args, host: str, port: int, **options):
+        # daphne.server installs the asyncio Twisted reactor on import: import it first.
+        from daphne.server import Server
+        from twisted.internet import reactor
+
+        from engine.embedded import embedded_engine_ensure_started
+        from trading_api.asgi import application
+
+        base = f"http://{host}:{port}"
+        self.stdout.write(
+            f"Trading back-office ({settings.RUN_MODE} mode)\n"
+            f"  dashboard  {base}/\n"
+            f"  API docs   {base}/api/v1/docs/   (log in first at {base}/api/v1/auth/login/)\n"
+            f"  admin      {base}/admin/\n"
+            f"  health     {base}/api/v1/health\n"
+            f"  WebSocket  ws://{host}:{port}/ws/v1/stream\n"
+            "Credentials: see the seed output above, or `manage.py createsuperuser`.\n"
+        )
+        self.stdout.flush()
+        reactor.callWhenRunning(embedded_engine_ensure_started)
+        interface = host.strip("[]")
+        endpoint = f"tcp:port={port}:interface={interface.replace(':', chr(92) + ':')}"
+        Server(
+            application=application,
+            endpoints=[endpoint],
+            signal_handlers=True,
+            action_logger=None,
+            root_path="",
+        ).run()

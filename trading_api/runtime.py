@@ -1,0 +1,54 @@
+"""Process-wide runtime facts: the server's event loop, and handing tasks to Celery."""
+
+import asyncio
+import logging
+from concurrent.futures import Future
+
+from asgiref.sync import sync_to_async
+from celery import Task
+
+from trading_api.celery import app as celery_app
+
+logger = logging.getLogger(__name__)
+
+_main_loop: asyncio.AbstractEventLoop | None = None
+
+
+def main_loop_set(loop: asyncio.AbstractEventLoop) -> None:
+    """Remember the event loop that serves ASGI; in-memory channel layer traffic must use it."""
+    global _main_loop
+    _main_loop = loop
+
+
+def main_loop_get() -> asyncio.AbstractEventLoop | None:
+    """Return the server's event loop when it is running, else None."""
+    if _main_loop is not None and _main_loop.is_running() and not _main_loop.is_closed():
+        return _main_loop
+    return None
+
+
+def task_enqueue(task: Task, *args, **kwargs) -> Future | None:
+    """Hand a task to Celery.
+
+    Services mode: `task.delay`. Embedded mode (eager): the task runs in a worker thread started
+    from the server's event loop, so the caller is not blocked and the task's
+    `async_to_sync(channel_layer.group_send)` reaches the same in-memory layer. Without a running
+    server loop (management commands, tests) the eager task runs inline. Returns the future of the
+    off-loop run, or None.
+    """
+    loop = main_loop_get()
+    if not celery_app.conf.task_always_eager:
+        task.delay(*args, **kwargs)
+        return None
+    if loop is None:
+        task.apply(args=args, kwargs=kwargs)
+        return None
+
+    async def run_off_loop():
+        try:
+            await sync_to_async(task.apply, thread_sensitive=False)(args=args, kwargs=kwargs)
+        except Exception:
+            logger.exception("in-process task %s failed", task.name)
+            raise
+
+    return asyncio.run_coroutine_threadsafe(run_off_loop(), loop)

@@ -1,0 +1,3 @@
+"""Default settings: the embedded or services mode, chosen by the environment."""
+
+from .base import *  # noqa: F403

@@ -1,0 +1,29 @@
+"""URL configuration: /api/v1/ (REST), /admin/, and the dashboard."""
+
+from django.contrib import admin
+from django.contrib.auth.decorators import login_required
+from django.urls import include, path, re_path
+from django.views.generic import TemplateView
+from drf_spectacular.views import SpectacularAPIView
+
+from trading_api.api.docs import RedocView, SwaggerView
+from trading_api.api.errors import api_not_found
+from trading_api.api.system import HealthView, StatusView
+
+api_v1 = [
+    path("health", HealthView.as_view(), name="health"),
+    path("status", StatusView.as_view(), name="status"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SwaggerView.as_view(url_name="schema"), name="docs"),
+    path("redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
+    path("auth/", include("rest_framework.urls")),
+    # Anything else under /api/v1/ is a JSON 404, whatever DEBUG says.
+    re_path(r"^.*$", api_not_found),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include(api_v1)),
+    re_path(r"^api/", api_not_found),
+    path("", login_required(TemplateView.as_view(template_name="index.html")), name="index"),
+]

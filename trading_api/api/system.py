@@ -18,6 +18,8 @@ class HealthView(APIView):
 
     authentication_classes: list = []
     permission_classes = [AllowAny]
+    # Load balancers poll it; a probe must never be refused for its rate.
+    rate_class = None
 
     @extend_schema(
         responses=inline_serializer("Health", {"status": serializers.CharField()}),
@@ -36,6 +38,8 @@ def _timestamp(epoch: float | None) -> datetime | None:
 
 class StatusView(APIView):
     """Engine state, run mode, version and a real check of every connection."""
+
+    required_scope = "read"
 
     @extend_schema(responses=inline_serializer("Status", {"mode": serializers.CharField()}))
     def get(self, request):

@@ -1,0 +1,62 @@
+"""Embedded mode: an eager task runs off the server loop and still reaches the in-memory layer."""
+
+import asyncio
+import threading
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+
+from trading_api.celery import app as celery_app
+from trading_api.runtime import main_loop_set, task_enqueue
+
+
+@celery_app.task(name="tests.report_from_task")
+def report_from_task(channel: str) -> None:
+    try:
+        asyncio.get_running_loop()
+        on_loop = True
+    except RuntimeError:
+        on_loop = False
+    async_to_sync(get_channel_layer().send)(
+        channel, {"type": "task.report", "on_loop": on_loop, "thread": threading.get_ident()}
+    )
+
+
+def test_task_runs_off_the_loop_and_its_events_reach_the_loops_layer():
+    # given: a server loop running in its own thread, with a channel to listen on
+    loop = asyncio.new_event_loop()
+    loop_thread = threading.Thread(target=loop.run_forever, daemon=True)
+    loop_thread.start()
+    layer = get_channel_layer()
+    channel = asyncio.run_coroutine_threadsafe(layer.new_channel("test."), loop).result(5)
+    main_loop_set(loop)
+    try:
+        # when: a request thread hands the task off
+        future = task_enqueue(report_from_task, channel)
+        future.result(timeout=10)
+        # then: the message the task sent is on the loop's in-memory layer
+        message = asyncio.run_coroutine_threadsafe(layer.receive(channel), loop).result(5)
+        assert message["on_loop"] is False
+        assert message["thread"] not in {loop_thread.ident, threading.get_ident()}
+    finally:
+        main_loop_set(None)
+        loop.call_soon_threadsafe(loop.stop)
+        loop_thread.join(5)
+        loop.close()
+
+
+def test_without_a_server_loop_the_task_runs_inline():
+    # given: no server loop (a management command, a test), and a channel on this thread's loop
+    layer = get_channel_layer()
+
+    async def scenario():
+        channel = await layer.new_channel("test.")
+        # when
+        result = await asyncio.to_thread(task_enqueue, report_from_task, channel)
+        message = await layer.receive(channel)
+        return result, message
+
+    result, message = asyncio.run(scenario())
+    # then: nothing was handed off, and the task ran in the calling thread, off any loop
+    assert result is None
+    assert message["on_loop"] is False

@@ -1,0 +1,1 @@
+"""Identity and access control: accounts, memberships, roles and API keys."""

@@ -1,0 +1,162 @@
+"""DRF authentication: JWT, API keys (plain, HMAC-signed, Ed25519-signed) and credential labels."""
+
+from __future__ import annotations
+
+import time
+
+from django.http.request import RawPostDataException
+from django.utils.encoding import escape_uri_path
+from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework import authentication, exceptions
+from rest_framework_simplejwt import authentication as jwt_authentication
+
+from access.credentials import (
+    SIMPLE_KEYWORD,
+    api_key_verify_signature,
+    api_key_verify_simple,
+    signed_message,
+)
+from access.errors import CredentialRejected
+
+
+class CredentialFailed(exceptions.AuthenticationFailed):
+    """401 whose error `code` names the reason (API_KEY_EXPIRED, REPLAYED_REQUEST, ...)."""
+
+    def __init__(self, error: CredentialRejected):
+        super().__init__(error.message)
+        self.error_code = error.code
+        self.error_details = error.details
+
+
+def credential_label(request) -> str:
+    """Name the credential behind a request: "jwt:<jti>", "api_key:<key_id>", "session" or
+    "anonymous"; the audit trail stores it next to the actor."""
+    auth = getattr(request, "auth", None)
+    key_id = getattr(auth, "key_id", None)
+    if key_id:
+        return f"api_key:{key_id}"
+    if auth is not None and hasattr(auth, "payload"):
+        return f"jwt:{auth.payload.get('jti', '')}"
+    user = getattr(request, "user", None)
+    if user is not None and getattr(user, "is_authenticated", False):
+        return "session"
+    return "anonymous"
+
+
+def client_ip(request) -> str | None:
+    """The peer address; a deployment behind a proxy sets it from the proxy's header first."""
+    return request.META.get("REMOTE_ADDR")
+
+
+class JWTAuthentication(jwt_authentication.JWTAuthentication):
+    """`Authorization: Bearer <access token>`; `request.auth` is the validated token."""
+
+    www_authenticate_realm = "api"
+
+
+class ApiKeyAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Api-Key <key_id>.<secret>`; `request.auth` is the `ApiKey`."""
+
+    keyword = SIMPLE_KEYWORD
+
+    def authenticate(self, request):
+        parts = authentication.get_authorization_header(request).split()
+        if not parts or parts[0].decode(errors="replace").lower() != self.keyword.lower():
+            return None
+        if len(parts) != 2:
+            raise exceptions.AuthenticationFailed("Expected `Api-Key <key_id>.<secret>`")
+        try:
+            api_key = api_key_verify_simple(
+                token=parts[1].decode(errors="replace"), client_ip=client_ip(request)
+            )
+        except CredentialRejected as error:
+            raise CredentialFailed(error) from error
+        return api_key.user, api_key
+
+    def authenticate_header(self, request) -> str:
+        return self.keyword
+
+
+class SignedApiKeyAuthentication(authentication.BaseAuthentication):
+    """`X-API-Key`, `X-Timestamp` (unix ms) and `X-Signature` (HMAC hex or Ed25519 base64).
+
+    The signed message is timestamp + METHOD + path + ("?" + raw query, if any) + raw body. `timer`
+    is the clock (seconds), replaceable in tests.
+    """
+
+    timer = staticmethod(time.time)
+
+    def authenticate(self, request):
+        key_id = request.META.get("HTTP_X_API_KEY")
+        if not key_id:
+            return None
+        timestamp = request.META.get("HTTP_X_TIMESTAMP", "")
+        signature = request.META.get("HTTP_X_SIGNATURE", "")
+        if not timestamp or not signature:
+            raise exceptions.AuthenticationFailed("Signed requests need X-Timestamp, X-Signature")
+        try:
+            body = request.body
+        except RawPostDataException as exc:
+            raise exceptions.AuthenticationFailed("Request body unavailable for signing") from exc
+        message = signed_message(
+            timestamp=timestamp,
+            method=request.method,
+            path=escape_uri_path(request.path),
+            query=request.META.get("QUERY_STRING", ""),
+            body=body,
+        )
+        try:
+            api_key = api_key_verify_signature(
+                key_id=key_id,
+                timestamp=timestamp,
+                signature=signature,
+                message=message,
+                client_ip=client_ip(request),
+                now_ms=int(self.timer() * 1000),
+            )
+        except CredentialRejected as error:
+            raise CredentialFailed(error) from error
+        return api_key.user, api_key
+
+    def authenticate_header(self, request) -> str:
+        return "X-Signature"
+
+
+class JWTScheme(SimpleJWTScheme):
+    """OpenAPI: the project's JWT authentication is simplejwt's bearer scheme."""
+
+    target_class = "trading_api.api.authentication.JWTAuthentication"
+
+
+class ApiKeyScheme(OpenApiAuthenticationExtension):
+    """OpenAPI: `Authorization: Api-Key <key_id>.<secret>`."""
+
+    target_class = "trading_api.api.authentication.ApiKeyAuthentication"
+    name = "apiKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "`Api-Key <key_id>.<secret>`",
+        }
+
+
+class SignedApiKeyScheme(OpenApiAuthenticationExtension):
+    """OpenAPI: signed requests (HMAC-SHA256 or Ed25519), see docs/access.md."""
+
+    target_class = "trading_api.api.authentication.SignedApiKeyAuthentication"
+    name = "signedApiKeyAuth"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "X-API-Key",
+            "description": (
+                "With `X-Timestamp` (unix ms) and `X-Signature`: HMAC-SHA256 hex or Ed25519 base64 "
+                "of timestamp + METHOD + path + ('?' + query) + body."
+            ),
+        }

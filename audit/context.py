@@ -1,0 +1,81 @@
+"""Who is acting: the current request (set by the audit middleware) or the system."""
+
+import contextlib
+import contextvars
+from dataclasses import dataclass
+
+from django.http import HttpRequest
+
+from trading_api.request_context import request_id_get
+
+SYSTEM_ACTOR = "system"
+
+_request_var: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
+    "audit_request", default=None
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The identity an audit row is attributed to."""
+
+    actor_id: int | None
+    username: str
+    credential: str
+    ip: str
+    request_id: str
+
+
+@contextlib.contextmanager
+def audit_request_bound(request: HttpRequest):
+    """Make `request` the source of the actor for audit rows written while the block runs."""
+    token = _request_var.set(request)
+    try:
+        yield
+    finally:
+        _request_var.reset(token)
+
+
+def client_ip(request: HttpRequest) -> str:
+    """Return the peer address Django saw (proxies are trusted only through settings)."""
+    return request.META.get("REMOTE_ADDR") or ""
+
+
+def credential_of(request: HttpRequest) -> str:
+    """Return the credential label of an authenticated request ("anonymous" without one)."""
+    # Imported here: the authentication module imports the access app, whose services import
+    # this module to record their changes.
+    from trading_api.api.authentication import credential_label
+
+    return credential_label(request)
+
+
+def actor_current() -> Actor:
+    """Return the actor of the current request, or the system actor outside requests.
+
+    DRF copies the user and auth it resolved onto the Django request, so this sees token and
+    API-key callers as well as session users once authentication has run.
+    """
+    request = _request_var.get()
+    if request is None:
+        return Actor(
+            actor_id=None,
+            username=SYSTEM_ACTOR,
+            credential=SYSTEM_ACTOR,
+            ip="",
+            request_id=_request_id_or_blank(),
+        )
+    user = getattr(request, "user", None)
+    is_authenticated = bool(user is not None and user.is_authenticated)
+    return Actor(
+        actor_id=user.pk if is_authenticated else None,
+        username=user.get_username() if is_authenticated else "anonymous",
+        credential=credential_of(request),
+        ip=client_ip(request),
+        request_id=getattr(request, "request_id", "") or _request_id_or_blank(),
+    )
+
+
+def _request_id_or_blank() -> str:
+    request_id = request_id_get()
+    return "" if request_id == "-" else request_id

@@ -1,0 +1,222 @@
+"""Writes to the audit trail: append a hash-chained row, verify the chain."""
+
+import datetime
+import decimal
+import hashlib
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from audit.context import Actor, actor_current
+from audit.enums import AuditKind
+from audit.models import AuditEntry
+
+GENESIS_HASH = "0" * 64
+
+# Fields covered by a row's hash, besides `prev_hash`; `id` and `hash` are not content.
+HASHED_FIELDS = (
+    "seq",
+    "created_at",
+    "kind",
+    "action",
+    "object_type",
+    "object_id",
+    "account_id",
+    "actor_id",
+    "actor_username",
+    "credential",
+    "method",
+    "path",
+    "status_code",
+    "ip",
+    "request_id",
+    "params",
+    "duration_ms",
+    "before",
+    "after",
+)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, decimal.Decimal):
+        return format(value, "f")
+    if isinstance(value, datetime.datetime):
+        return _iso(value)
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, (set, frozenset)):
+        return sorted(value, key=str)
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
+def _iso(value: datetime.datetime) -> str:
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, datetime.UTC)
+    return value.astimezone(datetime.UTC).isoformat()
+
+
+def canonical_json(value: Any) -> str:
+    """Return deterministic JSON text of `value`: sorted keys, no spaces, Decimals as strings."""
+    return json.dumps(
+        value, default=_json_default, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+
+
+def _without_nul(value: Any) -> Any:
+    # PostgreSQL cannot store U+0000 in text or jsonb; the replacement character keeps the row.
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_without_nul(name): _without_nul(item) for name, item in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    return value
+
+
+def json_safe(value: Any) -> Any:
+    """Return `value` as plain JSON types (Decimal, datetime, UUID become strings).
+
+    Stored JSON must read back exactly as it was hashed, whatever the database does with it.
+    """
+    if value is None:
+        return None
+    return _without_nul(json.loads(canonical_json(value)))
+
+
+def entry_content(entry: AuditEntry) -> dict[str, Any]:
+    """Return the row's hashed content as plain JSON types."""
+    content = {name: getattr(entry, name) for name in HASHED_FIELDS}
+    content["created_at"] = _iso(entry.created_at)
+    return content
+
+
+def entry_hash(*, prev_hash: str, entry: AuditEntry) -> str:
+    """Return sha256(prev_hash + canonical JSON of the row's content) as hex."""
+    payload = prev_hash + canonical_json(entry_content(entry))
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def _chain_lock() -> None:
+    """Serialize appends until the surrounding transaction ends.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: the IMMEDIATE transaction mode has
+    already taken the database write lock at BEGIN, which serializes writers.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [settings.AUDIT_CHAIN_LOCK_KEY])
+
+
+def _append(*, actor: Actor, **fields: Any) -> AuditEntry:
+    with transaction.atomic():
+        _chain_lock()
+        head = AuditEntry.objects.order_by("-seq").only("seq", "hash").first()
+        entry = AuditEntry(
+            seq=head.seq + 1 if head else 1,
+            created_at=timezone.now(),
+            actor_id=actor.actor_id,
+            actor_username=_without_nul(actor.username),
+            credential=_without_nul(actor.credential),
+            ip=actor.ip,
+            request_id=actor.request_id,
+            prev_hash=head.hash if head else GENESIS_HASH,
+            **{name: _without_nul(value) for name, value in fields.items()},
+        )
+        entry.hash = entry_hash(prev_hash=entry.prev_hash, entry=entry)
+        entry.save(force_insert=True)
+    return entry
+
+
+def audit_record(
+    *,
+    action: str,
+    object_type: str,
+    object_id: str | int | None,
+    before: dict | None = None,
+    after: dict | None = None,
+    account_id: int | None = None,
+) -> AuditEntry:
+    """Append a domain state change to the chain and return the row.
+
+    Call it inside the transaction that makes the change, so both commit or neither does. The actor,
+    credential, ip and request id come from the current request ("system" outside one).
+    """
+    return _append(
+        actor=actor_current(),
+        kind=AuditKind.STATE_CHANGE,
+        action=action,
+        object_type=object_type,
+        object_id="" if object_id is None else str(object_id),
+        account_id=account_id,
+        before=json_safe(before),
+        after=json_safe(after),
+    )
+
+
+def audit_api_call_record(
+    *,
+    actor: Actor,
+    action: str,
+    method: str,
+    path: str,
+    status_code: int,
+    params: dict | None,
+    duration_ms: int,
+) -> AuditEntry:
+    """Append one API call (already redacted parameters) to the chain and return the row."""
+    return _append(
+        actor=actor,
+        kind=AuditKind.API_CALL,
+        action=action,
+        method=method,
+        path=path[:2000],
+        status_code=status_code,
+        params=json_safe(params),
+        duration_ms=duration_ms,
+    )
+
+
+@dataclass(frozen=True)
+class ChainVerification:
+    """Outcome of walking the chain: where it first breaks and why, if it does."""
+
+    intact: bool
+    checked: int
+    first_broken_id: int | None
+    reason: str
+
+
+def audit_chain_verify() -> ChainVerification:
+    """Walk the whole chain in order and return whether it is intact, or its first broken row.
+
+    A row is broken when its sequence number skips (a deleted row), its `prev_hash` is not the
+    previous row's hash, or its stored hash does not match its content.
+    """
+    prev_hash = GENESIS_HASH
+    expected_seq = 1
+    checked = 0
+    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000):
+        checked += 1
+        reason = ""
+        if entry.seq != expected_seq:
+            reason = f"sequence gap: expected {expected_seq}, found {entry.seq}"
+        elif entry.prev_hash != prev_hash:
+            reason = "prev_hash does not match the previous row's hash"
+        elif entry.hash != entry_hash(prev_hash=prev_hash, entry=entry):
+            reason = "hash does not match the row's content"
+        if reason:
+            return ChainVerification(
+                intact=False, checked=checked, first_broken_id=entry.id, reason=reason
+            )
+        prev_hash = entry.hash
+        expected_seq += 1
+    return ChainVerification(intact=True, checked=checked, first_broken_id=None, reason="")

@@ -17,6 +17,9 @@ api_v1 = [
     path("docs/", SwaggerView.as_view(url_name="schema"), name="docs"),
     path("redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
     path("auth/", include("rest_framework.urls")),
+    path("", include("audit.urls")),
+    path("", include("access.urls")),
+    path("", include("marketdata.urls")),
     # Anything else under /api/v1/ is a JSON 404, whatever DEBUG says.
     re_path(r"^.*$", api_not_found),
 ]

@@ -54,6 +54,10 @@ def error_response(
 
 
 def _drf_code(exc: exceptions.APIException) -> str:
+    # An exception may name its own stable code (e.g. an authentication failure's reason).
+    explicit = getattr(exc, "error_code", None)
+    if explicit:
+        return explicit
     for klass in type(exc).__mro__:
         if klass in _DRF_CODES:
             return _DRF_CODES[klass]
@@ -99,7 +103,7 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     if isinstance(exc, exceptions.APIException):
         set_rollback()
         status = exc.status_code
-        details = None
+        details = getattr(exc, "error_details", None)
         if isinstance(exc, exceptions.ValidationError):
             message, details = _validation_response(exc)
         else:

@@ -1,6 +1,7 @@
 """Settings read from the environment; defaults give the embedded single-process mode."""
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -57,10 +58,15 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
     "trading_api",
+    "marketdata",
+    "audit",
+    "idempotency",
+    "access",
     "engine",
     "streams",
     "orders",
@@ -77,6 +83,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "trading_api.api.ratelimit.RateLimitHeadersMiddleware",
+    "trading_api.api.audit.AuditMiddleware",
+    "idempotency.middleware.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "trading_api.api.errors.ApiExceptionMiddleware",
@@ -145,6 +154,7 @@ else:
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or "cache+memory://")
 CELERY_TASK_ALWAYS_EAGER = RUN_MODE == "embedded"
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="trading")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -164,6 +174,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/api/v1/auth/login/"
+
+# JWT for dashboard sessions: short-lived access tokens signed with their own key (not
+# SECRET_KEY), HS256 only, refresh tokens rotated and the used one blacklisted.
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(seconds=env.int("JWT_ACCESS_TOKEN_LIFETIME_S", default=300)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(
+        seconds=env.int("JWT_REFRESH_TOKEN_LIFETIME_S", default=86_400)
+    ),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "UPDATE_LAST_LOGIN": False,
+    "ALGORITHM": "HS256",
+    "SIGNING_KEY": local_secret("JWT_SIGNING_KEY"),
+    "AUTH_HEADER_TYPES": ("Bearer",),
+}
+# Login attempts per client IP and, separately, per username (brute-force brake).
+LOGIN_RATE_LIMIT = env.str("LOGIN_RATE_LIMIT", default="5/m")
+
+# API keys: HMAC secrets are encrypted at rest with a Fernet key derived from this secret.
+API_KEY_ENCRYPTION_KEY = local_secret("API_KEY_ENCRYPTION_KEY")
+# Signed requests: accepted timestamp window around the server clock, in milliseconds.
+SIGNED_REQUEST_MAX_AGE_MS = env.int("SIGNED_REQUEST_MAX_AGE_MS", default=5_000)
+SIGNED_REQUEST_MAX_AHEAD_MS = env.int("SIGNED_REQUEST_MAX_AHEAD_MS", default=1_000)
 LOGIN_REDIRECT_URL = "/"
 
 # --- i18n, time, static ---------------------------------------------------------------------
@@ -190,9 +223,17 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "trading_api.api.authentication.JWTAuthentication",
+        "trading_api.api.authentication.ApiKeyAuthentication",
+        "trading_api.api.authentication.SignedApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": ["trading_api.api.permissions.HasRequiredScope"],
+    # Rate limit first; the idempotency gate last, so a refused request never claims a key.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "trading_api.api.ratelimit.CredentialRateThrottle",
+        "idempotency.gate.IdempotencyGate",
+    ],
     "DEFAULT_PAGINATION_CLASS": "trading_api.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "trading_api.api.errors.exception_handler",
@@ -213,6 +254,24 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
 }
+# Requests per credential and route class (view attribute `rate_class`); an API key's own
+# `rate_limits` override these per class.
+RATE_LIMITS = {
+    "data": env.str("RATE_LIMIT_DATA", default="10/s"),
+    "trading": env.str("RATE_LIMIT_TRADING", default="1/s"),
+}
+RATELIMIT_USE_CACHE = "default"
+RATELIMIT_CACHE_PREFIX = "rl:"
+# Idempotency keys live 24 h; a claim still in flight after the lease is taken as abandoned.
+IDEMPOTENCY_KEY_TTL_S = env.int("IDEMPOTENCY_KEY_TTL_S", default=86_400)
+IDEMPOTENCY_IN_FLIGHT_LEASE_S = env.int("IDEMPOTENCY_IN_FLIGHT_LEASE_S", default=300)
+CELERY_BEAT_SCHEDULE["idempotency-purge-expired"] = {
+    "task": "idempotency.tasks.idempotency_purge_expired",
+    "schedule": 3600.0,
+}
+# PostgreSQL advisory lock that serializes appends to the audit hash chain.
+AUDIT_CHAIN_LOCK_KEY = env.int("AUDIT_CHAIN_LOCK_KEY", default=7_340_002)
+
 # Decimal precision shared by every money, price and quantity column.
 DECIMAL_MAX_DIGITS = 28
 DECIMAL_PLACES = 10
@@ -249,3 +308,21 @@ LOGGING = {
 # Functions called by `manage.py seed_demo` after the demo user, in order; each idempotent and
 # returning a one-line summary.
 DEMO_SEEDERS: list[str] = []
+DEMO_SEEDERS.append("access.seed.account_demo_seed")
+
+# --- market data ----------------------------------------------------------------------------
+ENGINE_COMPONENTS.append("marketdata.feed.MarketDataFeed")
+DEMO_SEEDERS.append("marketdata.seed.market_data_seed")
+# `simulator` (seeded random walks) or `replay` (stored candles played as a feed).
+MARKET_DATA_SOURCE = env.str("MARKET_DATA_SOURCE", default="simulator")
+MARKET_TICK_INTERVAL_S = env.float("MARKET_TICK_INTERVAL_S", default=0.5)
+# Replay: which stored interval to play, market seconds per wall-clock second, and whether to
+# start again at the end of the history.
+MARKET_REPLAY_INTERVAL = env.str("MARKET_REPLAY_INTERVAL", default="1d")
+MARKET_REPLAY_SPEED = env.float("MARKET_REPLAY_SPEED", default=86_400.0)
+MARKET_REPLAY_LOOP = env.bool("MARKET_REPLAY_LOOP", default=True)
+# Latest quotes and books live in the cache this long after the last tick, so a stopped feed
+# shows as "no quote" (503) rather than as an old price passed off as current.
+MARKET_QUOTE_TTL_S = env.int("MARKET_QUOTE_TTL_S", default=60)
+# Days of simulated 1-minute history that `seed_demo` backfills.
+MARKET_SEED_HISTORY_DAYS = env.int("MARKET_SEED_HISTORY_DAYS", default=2)

@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
 from redis.exceptions import RedisError
 
+from engine.runner import cancellation_checkpoint
 from engine.sync import SyncWorker
 from marketdata.candles import Bar, CandleBuilder
 from marketdata.enums import INTERVAL_SECONDS, MarketDataSource
@@ -300,6 +301,7 @@ class MarketDataFeed:
                     await self.step()
                 except _TRANSIENT_ERRORS:
                     logger.exception("market data step failed; retrying on the next tick")
+                cancellation_checkpoint()
                 await asyncio.sleep(max(0.0, interval - (loop.time() - began)))
         finally:
             try:

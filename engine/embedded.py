@@ -45,3 +45,20 @@ def embedded_engine_ensure_started() -> Engine | None:
         _task = loop.create_task(_engine.run(), name="engine")
         logger.info("embedded engine started")
     return _engine
+
+
+async def embedded_engine_stop(*, timeout_s: float = 10.0) -> None:
+    """Stop the in-process engine and wait for it, so components save their state; idempotent."""
+    global _task, _lock
+    if _engine is not None and _task is not None and not _task.done():
+        _engine.stop()
+        try:
+            await asyncio.wait_for(asyncio.shield(_task), timeout=timeout_s)
+        except TimeoutError:
+            logger.error("embedded engine did not stop within %ss", timeout_s)
+        except Exception:  # the engine's own failure was logged where it happened
+            logger.warning("embedded engine ended with an error during shutdown")
+    _task = None
+    if _lock is not None:
+        _lock.release()
+        _lock = None

@@ -16,6 +16,18 @@ from engine.sync import SyncWorker
 logger = logging.getLogger(__name__)
 
 
+def cancellation_checkpoint() -> None:
+    """Raise CancelledError if the current task was asked to stop.
+
+    A component loop calls this once per iteration: a library can swallow the CancelledError
+    meant for it (Python 3.11's `asyncio.timeout`, used by the Redis client when it drops a
+    connection, can), and the loop would then run on after the engine asked it to stop.
+    """
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
+
+
 class EngineFailed(RuntimeError):
     """A component ended with an exception; the engine stopped."""
 

@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError
 from redis.exceptions import RedisError
 
+from engine.runner import cancellation_checkpoint
 from engine.sync import SyncWorker
 from marketdata.candles import Bar, CandleBuilder
 from marketdata.enums import INTERVAL_SECONDS, MarketDataSource
@@ -133,6 +134,8 @@ class MarketDataFeed:
         self.ticks = 0
         self.last_tick_at: datetime | None = None
         self.loaded_at: datetime | None = None
+        # Awaited with each step's ticks after they are stored and published (the paper venue).
+        self.tick_listeners: list[Callable[[list[MarketTick]], Awaitable[None]]] = []
         self._worker = SyncWorker("market-data")
 
     def status(self) -> dict[str, Any]:
@@ -231,6 +234,8 @@ class MarketDataFeed:
         await self._publish(ticks, candle_events)
         self.ticks += len(ticks)
         self.last_tick_at = now
+        for listener in self.tick_listeners:
+            await listener(ticks)
         return ticks
 
     async def _store(self, ticks: list[MarketTick], closed_bars: list[Bar]) -> None:
@@ -300,6 +305,7 @@ class MarketDataFeed:
                     await self.step()
                 except _TRANSIENT_ERRORS:
                     logger.exception("market data step failed; retrying on the next tick")
+                cancellation_checkpoint()
                 await asyncio.sleep(max(0.0, interval - (loop.time() - began)))
         finally:
             try:

@@ -270,6 +270,11 @@ def stack_create(workdir: Path, *, services: bool) -> Stack:
     else:
         env["SQLITE_PATH"] = str(workdir / "db.sqlite3")
     stack.manage("migrate", "--noinput")
+    # The demo data (account, instruments, a day of candles) gives the engine a market to run.
+    stack.manage(
+        "seed_demo",
+        extra_env={"DEMO_ADMIN_PASSWORD": DEMO_PASSWORD, "MARKET_SEED_HISTORY_DAYS": "1"},
+    )
     stack.manage(
         "createsuperuser",
         "--noinput",

@@ -2,6 +2,7 @@
 
 import json
 import re
+import signal
 
 import httpx
 import pytest
@@ -83,5 +84,22 @@ def test_health_is_503_when_the_database_is_unreachable(tmp_path):
         # then
         assert response.status_code == 503
         assert response.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+    finally:
+        stack.stop()
+
+
+def test_sigterm_stops_the_embedded_engine_before_the_server_exits(tmp_path):
+    stack = stack_create(tmp_path / "graceful", services=False)
+    try:
+        web = stack.start_web()
+        with stack.session_client() as client:
+            wait_until(
+                lambda: stack.status(client)["engine"]["state"] == "running",
+                timeout=15,
+                what="the embedded engine",
+            )
+        web.stop(signal.SIGTERM)
+        assert web.popen.returncode == 0
+        assert "engine stopped" in web.log()
     finally:
         stack.stop()

@@ -55,3 +55,28 @@ async def test_a_failing_component_stops_the_engine_and_clears_the_heartbeat():
     with pytest.raises(EngineFailed, match="feed broke"):
         await engine.run()
     assert await asyncio.to_thread(heartbeat_read) is None
+
+
+async def test_a_loop_with_a_checkpoint_stops_even_when_a_library_swallowed_the_cancel():
+    from engine.runner import cancellation_checkpoint
+
+    iterations = 0
+    swallowed = asyncio.Event()
+
+    async def loop_that_meets_a_swallowing_library():
+        nonlocal iterations
+        while True:
+            iterations += 1
+            try:
+                await asyncio.sleep(3600)
+            except asyncio.CancelledError:
+                swallowed.set()  # what a misbehaving library does
+            cancellation_checkpoint()
+
+    task = asyncio.create_task(loop_that_meets_a_swallowing_library())
+    await asyncio.sleep(0)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.wait_for(task, timeout=5)
+    assert swallowed.is_set()
+    assert iterations == 1

@@ -1,5 +1,7 @@
 """Run the web server (daphne); in embedded mode the engine runs on the same event loop."""
 
+import asyncio
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -14,9 +16,9 @@ class Command(BaseCommand):
     def handle(self, *args, host: str, port: int, **options):
         # daphne.server installs the asyncio Twisted reactor on import: import it first.
         from daphne.server import Server
-        from twisted.internet import reactor
+        from twisted.internet import defer, reactor
 
-        from engine.embedded import embedded_engine_ensure_started
+        from engine.embedded import embedded_engine_ensure_started, embedded_engine_stop
         from trading_api.asgi import application
 
         base = f"http://{host}:{port}"
@@ -31,6 +33,13 @@ class Command(BaseCommand):
         )
         self.stdout.flush()
         reactor.callWhenRunning(embedded_engine_ensure_started)
+        # On SIGTERM/SIGINT the engine stops before the loop does, so the feed stores its open
+        # candle and the heartbeat is withdrawn.
+        reactor.addSystemEventTrigger(
+            "before",
+            "shutdown",
+            lambda: defer.Deferred.fromFuture(asyncio.ensure_future(embedded_engine_stop())),
+        )
         interface = host.strip("[]")
         endpoint = f"tcp:port={port}:interface={interface.replace(':', chr(92) + ':')}"
         Server(

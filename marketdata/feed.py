@@ -2,7 +2,7 @@
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -134,6 +134,8 @@ class MarketDataFeed:
         self.ticks = 0
         self.last_tick_at: datetime | None = None
         self.loaded_at: datetime | None = None
+        # Awaited with each step's ticks after they are stored and published (the paper venue).
+        self.tick_listeners: list[Callable[[list[MarketTick]], Awaitable[None]]] = []
         self._worker = SyncWorker("market-data")
 
     def status(self) -> dict[str, Any]:
@@ -232,6 +234,8 @@ class MarketDataFeed:
         await self._publish(ticks, candle_events)
         self.ticks += len(ticks)
         self.last_tick_at = now
+        for listener in self.tick_listeners:
+            await listener(ticks)
         return ticks
 
     async def _store(self, ticks: list[MarketTick], closed_bars: list[Bar]) -> None:

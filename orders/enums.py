@@ -46,6 +46,8 @@ class OrderEventType(models.TextChoices):
     CANCEL_REQUESTED = "cancel_requested"
     CANCELED = "canceled"
     EXPIRED = "expired"
+    # A stop's trigger price was reached: from now on it works as a market or limit order.
+    TRIGGERED = "triggered"
 
 
 TERMINAL_STATUSES = frozenset(

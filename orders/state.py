@@ -19,6 +19,8 @@ ORDER_STATE_TABLE: dict[tuple[S, E], S] = {
     # An IOC/FOK order that finds nothing to trade is canceled without ever resting.
     (S.PENDING, E.CANCELED): S.CANCELED,
     (S.PENDING, E.EXPIRED): S.EXPIRED,
+    # A stop triggers while resting; the status stays, the order now works at market/limit.
+    (S.PENDING, E.TRIGGERED): S.PENDING,
     # Resting.
     (S.OPEN, E.PARTIALLY_FILLED): S.PARTIALLY_FILLED,
     (S.OPEN, E.FILLED): S.FILLED,
@@ -26,6 +28,7 @@ ORDER_STATE_TABLE: dict[tuple[S, E], S] = {
     (S.OPEN, E.CANCEL_REQUESTED): S.PENDING_CANCEL,
     (S.OPEN, E.CANCELED): S.CANCELED,
     (S.OPEN, E.EXPIRED): S.EXPIRED,
+    (S.OPEN, E.TRIGGERED): S.OPEN,
     (S.PARTIALLY_FILLED, E.PARTIALLY_FILLED): S.PARTIALLY_FILLED,
     (S.PARTIALLY_FILLED, E.FILLED): S.FILLED,
     (S.PARTIALLY_FILLED, E.MODIFIED): S.PARTIALLY_FILLED,

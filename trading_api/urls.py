@@ -20,6 +20,9 @@ api_v1 = [
     path("", include("audit.urls")),
     path("", include("access.urls")),
     path("", include("marketdata.urls")),
+    path("", include("orders.urls")),
+    path("", include("portfolio.urls")),
+    path("", include("risk.urls")),
     # Anything else under /api/v1/ is a JSON 404, whatever DEBUG says.
     re_path(r"^.*$", api_not_found),
 ]

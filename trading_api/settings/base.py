@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "engine",
     "streams",
     "orders",
+    "venue",
     "portfolio",
     "risk",
     "backtests",
@@ -142,7 +143,10 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # redis-py's default 5 s socket timeout equals the layer's 5 s blocking pop, so
+                # an idle `receive` (the venue's hand-off channel) could time out on the client
+                # side first and raise; the socket must outwait the server-side block.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="trading:asgi"),
             },
         }
@@ -326,3 +330,41 @@ MARKET_REPLAY_LOOP = env.bool("MARKET_REPLAY_LOOP", default=True)
 MARKET_QUOTE_TTL_S = env.int("MARKET_QUOTE_TTL_S", default=60)
 # Days of simulated 1-minute history that `seed_demo` backfills.
 MARKET_SEED_HISTORY_DAYS = env.int("MARKET_SEED_HISTORY_DAYS", default=2)
+
+# --- paper venue ----------------------------------------------------------------------------
+ENGINE_COMPONENTS.append("venue.component.PaperVenue")
+# Market orders fill this many basis points through the opposite side of the quote.
+VENUE_SLIPPAGE_BPS = env.str("VENUE_SLIPPAGE_BPS", default="1")
+# Maker/taker rates (Decimal strings) by symbol, else "default"; fees are in the quote currency.
+VENUE_FEES = env.json("VENUE_FEES", default={"default": {"maker": "0.0002", "taker": "0.0005"}})
+# Day orders expire at this UTC wall time; the venue reconciles with the database this often.
+VENUE_SESSION_CLOSE_UTC = env.str("VENUE_SESSION_CLOSE_UTC", default="21:00")
+VENUE_SWEEP_INTERVAL_S = env.float("VENUE_SWEEP_INTERVAL_S", default=2.0)
+
+# --- orders and portfolio -------------------------------------------------------------------
+# A buy market or stop order locks its notional at the reference price plus this margin (basis
+# points), since it may fill through the quote; the unused part is released by its last fill.
+ORDER_MARKET_LOCK_BUFFER_BPS = env.str("ORDER_MARKET_LOCK_BUFFER_BPS", default="100")
+DEMO_SEEDERS.append("portfolio.seed.portfolio_demo_seed")
+# Cash the demo account starts with (a deposit, made once).
+PORTFOLIO_DEMO_DEPOSIT = env.str("PORTFOLIO_DEMO_DEPOSIT", default="1000000")
+
+# --- risk -----------------------------------------------------------------------------------
+DEMO_SEEDERS.append("risk.seed.risk_demo_seed")
+# The longest an override may run (seconds); expired overrides stop applying at once and this
+# task marks them expired in the audit trail.
+RISK_OVERRIDE_MAX_DURATION_S = env.int("RISK_OVERRIDE_MAX_DURATION_S", default=7 * 24 * 3600)
+CELERY_BEAT_SCHEDULE["risk-override-expire"] = {
+    "task": "risk.tasks.risk_override_expire_due",
+    "schedule": 60.0,
+}
+# Risk's own choice sets get their own names in the OpenAPI schema.
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
+    "RiskOverrideKindEnum": "risk.enums.OverrideKind",
+    "RiskOverrideStatusEnum": "risk.enums.OverrideStatus",
+}
+SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
+    **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
+    "OrderStatusEnum": "orders.enums.OrderStatus",
+}

@@ -1,0 +1,524 @@
+"""Order entry: validation, preview, submission and modification, with pre-trade risk."""
+
+import uuid
+from dataclasses import asdict
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from audit.services import audit_record
+from marketdata.enums import InstrumentStatus
+from marketdata.models import Instrument
+from marketdata.simulator import decimal_plain
+from orders.enums import OrderEventType, OrderSide, OrderStatus, OrderType, TimeInForce
+from orders.errors import (
+    DuplicateClientOrderId,
+    OrderValidationError,
+    RiskRejected,
+    VersionMismatch,
+)
+from orders.events import order_publish, venue_notify
+from orders.models import Order, OrderEvent
+from orders.services.common import (
+    ZERO,
+    order_lock_estimate,
+    order_reference_price,
+    order_snapshot,
+    order_transition,
+)
+from orders.state import order_next_status
+from portfolio.services import balance_get_for_update, balance_lock
+
+PRICED_BY_LIMIT = (OrderType.LIMIT, OrderType.STOP_LIMIT)
+PRICED_BY_STOP = (OrderType.STOP, OrderType.STOP_LIMIT)
+
+
+def _on_grid(value: Decimal, step: Decimal) -> bool:
+    return value % step == 0
+
+
+def order_validate(
+    *,
+    symbol: str,
+    side: str,
+    order_type: str,
+    time_in_force: str,
+    quantity: Decimal,
+    limit_price: Decimal | None = None,
+    stop_price: Decimal | None = None,
+    expire_at: datetime | None = None,
+    stop_loss: Decimal | None = None,
+    now: datetime | None = None,
+) -> Instrument:
+    """Return the instrument of a well-formed order.
+
+    Raises OrderValidationError (400) naming every field that is missing, not allowed for the
+    type, off the lot/tick grid, or an instrument that is not trading.
+    """
+    errors: dict[str, list[str]] = {}
+    instrument = Instrument.objects.filter(symbol=(symbol or "").upper()).first()
+    if instrument is None:
+        errors["symbol"] = [f"Unknown symbol {symbol!r}."]
+    elif instrument.status != InstrumentStatus.TRADING:
+        errors["symbol"] = [f"{instrument.symbol} is not trading ({instrument.status})."]
+    if side not in OrderSide.values:
+        errors["side"] = [f"One of {', '.join(OrderSide.values)}."]
+    if order_type not in OrderType.values:
+        errors["order_type"] = [f"One of {', '.join(OrderType.values)}."]
+    if time_in_force not in TimeInForce.values:
+        errors["time_in_force"] = [f"One of {', '.join(TimeInForce.values)}."]
+
+    if quantity is None or quantity <= 0:
+        errors["quantity"] = ["Must be greater than 0."]
+    elif instrument is not None:
+        if not _on_grid(quantity, instrument.lot_size):
+            errors["quantity"] = [
+                f"Must be a multiple of the lot size {decimal_plain(instrument.lot_size)}."
+            ]
+        elif quantity < instrument.min_quantity:
+            errors["quantity"] = [
+                f"Must be at least the minimum quantity {decimal_plain(instrument.min_quantity)}."
+            ]
+
+    prices = {"limit_price": limit_price, "stop_price": stop_price, "stop_loss": stop_loss}
+    needed = {
+        "limit_price": order_type in PRICED_BY_LIMIT,
+        "stop_price": order_type in PRICED_BY_STOP,
+    }
+    for field, required in needed.items():
+        if required and prices[field] is None:
+            errors[field] = [f"Required for {order_type} orders."]
+        elif not required and prices[field] is not None and order_type in OrderType.values:
+            errors[field] = [f"Not allowed for {order_type} orders."]
+    for field, value in prices.items():
+        if value is None or field in errors:
+            continue
+        if value <= 0:
+            errors[field] = ["Must be greater than 0."]
+        elif instrument is not None and not _on_grid(value, instrument.tick_size):
+            errors[field] = [
+                f"Must be a multiple of the tick size {decimal_plain(instrument.tick_size)}."
+            ]
+
+    if time_in_force == TimeInForce.GTD:
+        if expire_at is None:
+            errors["expire_at"] = ["Required for gtd orders."]
+        elif expire_at <= (now or timezone.now()):
+            errors["expire_at"] = ["Must be in the future."]
+    elif expire_at is not None:
+        errors["expire_at"] = ["Only gtd orders take expire_at."]
+
+    if errors:
+        raise OrderValidationError(errors)
+    return instrument
+
+
+def _intent(**fields: Any):
+    from risk.pretrade import OrderIntent
+
+    return OrderIntent(**fields)
+
+
+def _violation(**fields: Any):
+    from risk.pretrade import Violation
+
+    return Violation(**fields)
+
+
+def violation_payload(violation) -> dict[str, Any]:
+    """Return a violation as JSON-safe text: {rule, limit, value, message}."""
+    data = asdict(violation)
+    return {
+        name: str(decimal_plain(value)) if isinstance(value, Decimal) else value
+        for name, value in data.items()
+    }
+
+
+def _buying_power_violation(*, available: Decimal, required: Decimal, currency: str):
+    return _violation(
+        rule="buying_power",
+        limit=str(decimal_plain(available)),
+        value=str(decimal_plain(required)),
+        message=(
+            f"The order needs {decimal_plain(required)} {currency} available; "
+            f"{decimal_plain(available)} {currency} is."
+        ),
+    )
+
+
+def order_preview(
+    *,
+    account,
+    symbol: str,
+    side: str,
+    order_type: str,
+    quantity: Decimal,
+    time_in_force: str = TimeInForce.GTC,
+    limit_price: Decimal | None = None,
+    stop_price: Decimal | None = None,
+    expire_at: datetime | None = None,
+    stop_loss: Decimal | None = None,
+    **_ignored: Any,
+) -> dict[str, Any]:
+    """Return what submitting would do, writing nothing: verdict, violations, price, notional,
+    fee, and the balance it would lock. Raises OrderValidationError for malformed input."""
+    from risk.errors import TradingStopped
+    from risk.pretrade import pretrade_check, trading_gate
+
+    instrument = order_validate(
+        symbol=symbol,
+        side=side,
+        order_type=order_type,
+        time_in_force=time_in_force,
+        quantity=quantity,
+        limit_price=limit_price,
+        stop_price=stop_price,
+        expire_at=expire_at,
+        stop_loss=stop_loss,
+    )
+    reference = order_reference_price(
+        instrument=instrument,
+        side=side,
+        order_type=order_type,
+        limit_price=limit_price,
+        stop_price=stop_price,
+    )
+    intent = _intent(
+        account_id=account.pk,
+        instrument=instrument,
+        side=side,
+        order_type=order_type,
+        quantity=quantity,
+        limit_price=limit_price,
+        stop_price=stop_price,
+        stop_loss=stop_loss,
+        reference_price=reference,
+    )
+    estimate = order_lock_estimate(
+        instrument=instrument,
+        side=side,
+        order_type=order_type,
+        quantity=quantity,
+        reference_price=reference,
+    )
+    violations = []
+    try:
+        trading_gate(intent=intent)
+    except TradingStopped as stopped:
+        violations.append(
+            _violation(
+                rule="trading_state",
+                limit="running",
+                value=str((stopped.details or {}).get("trading_state", "")),
+                message=stopped.message,
+            )
+        )
+    violations.extend(pretrade_check(intent=intent))
+    from portfolio.models import Balance
+
+    balance = Balance.objects.filter(account_id=account.pk, currency=instrument.currency).first()
+    available = balance.available if balance is not None else ZERO
+    if estimate["locked"] > available:
+        violations.append(
+            _buying_power_violation(
+                available=available, required=estimate["locked"], currency=instrument.currency
+            )
+        )
+    return {
+        "verdict": "rejected" if violations else "accepted",
+        "violations": [violation_payload(v) for v in violations],
+        "symbol": instrument.symbol,
+        "currency": instrument.currency,
+        "estimated_price": reference,
+        "notional": estimate["notional"],
+        "fee": estimate["fee"],
+        "locked_amount": estimate["locked"],
+        "available": available,
+    }
+
+
+def order_submit(
+    *,
+    account,
+    symbol: str,
+    side: str,
+    order_type: str,
+    quantity: Decimal,
+    time_in_force: str = TimeInForce.GTC,
+    limit_price: Decimal | None = None,
+    stop_price: Decimal | None = None,
+    expire_at: datetime | None = None,
+    stop_loss: Decimal | None = None,
+    client_order_id: str | None = None,
+    strategy: str = "",
+    signal: str | None = None,
+    note: str = "",
+) -> Order:
+    """Place an order: validate, gate, risk-check, lock cash and hand it to the venue; return it.
+
+    Raises OrderValidationError (400), TradingStopped (409), DuplicateClientOrderId (409), or
+    RiskRejected (422, the order kept as `rejected`; `details.order_id`, `details.violations`).
+    """
+    from risk.pretrade import pretrade_check, trading_gate
+
+    instrument = order_validate(
+        symbol=symbol,
+        side=side,
+        order_type=order_type,
+        time_in_force=time_in_force,
+        quantity=quantity,
+        limit_price=limit_price,
+        stop_price=stop_price,
+        expire_at=expire_at,
+        stop_loss=stop_loss,
+    )
+    reference = order_reference_price(
+        instrument=instrument,
+        side=side,
+        order_type=order_type,
+        limit_price=limit_price,
+        stop_price=stop_price,
+    )
+    intent = _intent(
+        account_id=account.pk,
+        instrument=instrument,
+        side=side,
+        order_type=order_type,
+        quantity=quantity,
+        limit_price=limit_price,
+        stop_price=stop_price,
+        stop_loss=stop_loss,
+        reference_price=reference,
+    )
+    trading_gate(intent=intent)
+    estimate = order_lock_estimate(
+        instrument=instrument,
+        side=side,
+        order_type=order_type,
+        quantity=quantity,
+        reference_price=reference,
+    )
+    with transaction.atomic():
+        # The balance row lock serializes an account's buys, so the buying-power check and the
+        # lock it guards cannot interleave with another order's.
+        balance = balance_get_for_update(account_id=account.pk, currency=instrument.currency)
+        violations = list(pretrade_check(intent=intent))
+        if estimate["locked"] > balance.available:
+            violations.append(
+                _buying_power_violation(
+                    available=balance.available,
+                    required=estimate["locked"],
+                    currency=instrument.currency,
+                )
+            )
+        order = Order(
+            client_order_id=client_order_id or uuid.uuid4().hex,
+            account_id=account.pk,
+            instrument=instrument,
+            side=side,
+            order_type=order_type,
+            time_in_force=time_in_force,
+            quantity=quantity,
+            limit_price=limit_price,
+            stop_price=stop_price,
+            expire_at=expire_at,
+            stop_loss=stop_loss,
+            strategy=strategy or "",
+            signal=signal,
+        )
+        try:
+            with transaction.atomic():
+                order.save(force_insert=True)
+        except IntegrityError:
+            raise DuplicateClientOrderId(
+                f"client_order_id {order.client_order_id!r} is already used by this account",
+                details={"client_order_id": order.client_order_id},
+            ) from None
+        OrderEvent.objects.create(
+            order=order,
+            type=OrderEventType.CREATED,
+            status_before="",
+            status_after=OrderStatus.NEW,
+            quantity=quantity,
+            price=limit_price or stop_price,
+            data={"note": note} if note else {},
+        )
+        audit_record(
+            action="order.created",
+            object_type="order",
+            object_id=str(order.pk),
+            after=order_snapshot(order),
+            account_id=account.pk,
+        )
+        order_publish(order=order, event=OrderEventType.CREATED)
+        before = order_snapshot(order)
+        if violations:
+            order.reject_code = RiskRejected.code
+            order.reject_reason = "; ".join(v.message for v in violations)[:2000]
+            order_transition(
+                order=order,
+                event=OrderEventType.REJECTED,
+                before=before,
+                fields=["reject_code", "reject_reason"],
+                data={"violations": [violation_payload(v) for v in violations]},
+            )
+        else:
+            balance_lock(balance=balance, amount=estimate["locked"])
+            order.locked_amount = estimate["locked"]
+            order_transition(
+                order=order,
+                event=OrderEventType.SUBMITTED,
+                before=before,
+                fields=["locked_amount"],
+                data={"locked_amount": str(estimate["locked"])} if estimate["locked"] else {},
+            )
+            if estimate["locked"]:
+                _balance_changed(balance=balance)
+            venue_notify(order_id=order.pk, action="submit")
+    if violations:
+        raise RiskRejected(
+            f"Order {order.pk} rejected by pre-trade checks",
+            details={
+                "order_id": order.pk,
+                "violations": [violation_payload(v) for v in violations],
+            },
+        )
+    return order
+
+
+def _balance_changed(*, balance) -> None:
+    # The lock is audited with the order it belongs to (its `locked_amount` before and after),
+    # so the balance row needs no audit entry of its own: one fewer append on the hot path.
+    from orders.events import balance_publish
+
+    balance_publish(balance=balance)
+
+
+def order_modify(
+    *,
+    order_id: int,
+    quantity: Decimal | None = None,
+    limit_price: Decimal | None = None,
+    stop_price: Decimal | None = None,
+    expected_version: int | None = None,
+) -> Order:
+    """Change quantity/prices of an open or partially filled order in place; return it (version+1).
+
+    Raises VersionMismatch (412), InvalidOrderTransition (409), OrderValidationError (400),
+    TradingStopped (409) or RiskRejected (422); a refusal changes nothing.
+    """
+    from risk.pretrade import pretrade_check, trading_gate
+
+    with transaction.atomic():
+        order = (
+            Order.objects.select_for_update(of=("self",))
+            .select_related("instrument")
+            .get(pk=order_id)
+        )
+        if expected_version is not None and expected_version != order.version:
+            raise VersionMismatch(
+                f"Order {order.pk} is at version {order.version}, not {expected_version}",
+                details={"version": order.version, "expected": expected_version},
+            )
+        order_next_status(status=order.status, event=OrderEventType.MODIFIED)
+        new_quantity = order.quantity if quantity is None else quantity
+        new_limit = order.limit_price if limit_price is None else limit_price
+        new_stop = order.stop_price if stop_price is None else stop_price
+        instrument = order_validate(
+            symbol=order.instrument.symbol,
+            side=order.side,
+            order_type=order.order_type,
+            time_in_force=order.time_in_force,
+            quantity=new_quantity,
+            limit_price=new_limit if order.order_type in PRICED_BY_LIMIT else limit_price,
+            stop_price=new_stop if order.order_type in PRICED_BY_STOP else stop_price,
+            expire_at=order.expire_at if order.time_in_force == TimeInForce.GTD else None,
+            now=order.created_at if order.time_in_force == TimeInForce.GTD else None,
+        )
+        if new_quantity <= order.filled_quantity:
+            raise OrderValidationError(
+                {
+                    "quantity": [
+                        f"Must be above the filled quantity {decimal_plain(order.filled_quantity)}."
+                    ]
+                }
+            )
+        remaining = new_quantity - order.filled_quantity
+        reference = order_reference_price(
+            instrument=instrument,
+            side=order.side,
+            order_type=order.order_type,
+            limit_price=new_limit,
+            stop_price=new_stop,
+        )
+        intent = _intent(
+            account_id=order.account_id,
+            instrument=instrument,
+            side=order.side,
+            order_type=order.order_type,
+            quantity=remaining,
+            limit_price=new_limit,
+            stop_price=new_stop,
+            stop_loss=order.stop_loss,
+            reference_price=reference,
+            exclude_order_id=order.pk,
+        )
+        trading_gate(intent=intent)
+        estimate = order_lock_estimate(
+            instrument=instrument,
+            side=order.side,
+            order_type=order.order_type,
+            quantity=remaining,
+            reference_price=reference,
+        )
+        balance = balance_get_for_update(account_id=order.account_id, currency=instrument.currency)
+        violations = list(pretrade_check(intent=intent))
+        if estimate["locked"] > balance.available + order.locked_amount:
+            violations.append(
+                _buying_power_violation(
+                    available=balance.available + order.locked_amount,
+                    required=estimate["locked"],
+                    currency=instrument.currency,
+                )
+            )
+        if violations:
+            raise RiskRejected(
+                f"Modification of order {order.pk} rejected by pre-trade checks",
+                details={
+                    "order_id": order.pk,
+                    "violations": [violation_payload(v) for v in violations],
+                },
+            )
+        before = order_snapshot(order)
+        delta = estimate["locked"] - order.locked_amount
+        balance_lock(balance=balance, amount=delta)
+        changes = {
+            name: str(decimal_plain(value))
+            for name, value in (
+                ("quantity", quantity),
+                ("limit_price", limit_price),
+                ("stop_price", stop_price),
+            )
+            if value is not None
+        }
+        order.quantity = new_quantity
+        order.limit_price = new_limit
+        order.stop_price = new_stop
+        order.locked_amount = estimate["locked"]
+        order.version += 1
+        order_transition(
+            order=order,
+            event=OrderEventType.MODIFIED,
+            before=before,
+            fields=["quantity", "limit_price", "stop_price", "locked_amount", "version"],
+            quantity=new_quantity,
+            price=new_limit or new_stop,
+            data=changes,
+        )
+        if delta:
+            _balance_changed(balance=balance)
+        venue_notify(order_id=order.pk, action="modify")
+    return order

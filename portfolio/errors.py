@@ -1,0 +1,12 @@
+"""Domain errors of the portfolio."""
+
+from trading_api.errors import ApplicationError, ObjectNotFound
+
+
+class PositionNotFound(ObjectNotFound):
+    code = "POSITION_NOT_FOUND"
+
+
+class InvalidAmount(ApplicationError):
+    code = "INVALID_AMOUNT"
+    status_code = 400

@@ -1,0 +1,121 @@
+"""Balances, the cash ledger behind them, and positions."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import BooleanField, F, Func, Q
+
+
+def _decimal(**kwargs) -> models.DecimalField:
+    return models.DecimalField(
+        max_digits=settings.DECIMAL_MAX_DIGITS, decimal_places=settings.DECIMAL_PLACES, **kwargs
+    )
+
+
+class TotalIsSum(Func):
+    """`total = available + locked`: exact on PostgreSQL.
+
+    SQLite keeps decimals as 8-byte floats, where an exact sum of two stored values can miss the
+    stored total by one rounding step, so there the check allows that float error (1e-12
+    relative) and the exact rule is kept by the services, which compute in Decimal.
+    """
+
+    output_field = BooleanField()
+    conditional = True
+    arity = 3
+
+    def as_sql(self, compiler, connection, **extra_context):
+        total, available, locked = (compiler.compile(e) for e in self.get_source_expressions())
+        sql = f"{total[0]} = ({available[0]} + {locked[0]})"
+        return sql, (*total[1], *available[1], *locked[1])
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        total, available, locked = (compiler.compile(e) for e in self.get_source_expressions())
+        sql = f"ABS({total[0]} - ({available[0]} + {locked[0]})) <= 1e-12 * MAX(1, ABS({total[0]}))"
+        return sql, (*total[1], *available[1], *locked[1], *total[1])
+
+
+class LedgerKind(models.TextChoices):
+    DEPOSIT = "deposit"
+    WITHDRAWAL = "withdrawal"
+    TRADE = "trade"
+    FEE = "fee"
+
+
+class Balance(models.Model):
+    """Cash of one account in one currency; `total` is the sum of its ledger entries."""
+
+    account = models.ForeignKey("access.Account", on_delete=models.PROTECT, related_name="balances")
+    currency = models.CharField(max_length=10)
+    total = _decimal(default=0)
+    available = _decimal(default=0)
+    locked = _decimal(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["currency"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "currency"], name="balance_account_currency"
+            ),
+            models.CheckConstraint(
+                condition=TotalIsSum(F("total"), F("available"), F("locked")),
+                name="balance_total_is_sum",
+            ),
+            models.CheckConstraint(condition=Q(locked__gte=0), name="balance_locked_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.currency} {self.total}"
+
+
+class LedgerEntry(models.Model):
+    """One signed cash movement; entries are never changed or deleted."""
+
+    account = models.ForeignKey(
+        "access.Account", on_delete=models.PROTECT, related_name="ledger_entries"
+    )
+    currency = models.CharField(max_length=10)
+    amount = _decimal()
+    kind = models.CharField(max_length=16, choices=LedgerKind.choices)
+    fill = models.ForeignKey(
+        "orders.Fill", on_delete=models.PROTECT, null=True, blank=True, related_name="ledger"
+    )
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="ledger"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "ledger entries"
+        indexes = [models.Index(fields=["account", "currency"], name="ledger_account_currency")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount} {self.currency}"
+
+
+class Position(models.Model):
+    """Signed quantity (long > 0) of one instrument in one account, at average cost."""
+
+    account = models.ForeignKey(
+        "access.Account", on_delete=models.PROTECT, related_name="positions"
+    )
+    instrument = models.ForeignKey(
+        "marketdata.Instrument", on_delete=models.PROTECT, related_name="positions"
+    )
+    quantity = _decimal(default=0)
+    average_entry_price = _decimal(default=0)
+    realized_pnl = _decimal(default=0)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["instrument__symbol"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "instrument"], name="position_account_instrument"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.instrument_id} {self.quantity}"

@@ -1,0 +1,210 @@
+"""Portfolio writes: deposits, balance locks, fill accounting and closing positions."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from audit.services import audit_record
+from portfolio.accounting import PositionState, position_after_fill
+from portfolio.errors import InvalidAmount, PositionNotFound
+from portfolio.models import Balance, LedgerEntry, LedgerKind, Position
+from trading_api.errors import ApplicationError
+
+ZERO = Decimal(0)
+
+
+def money_quantize(value: Decimal) -> Decimal:
+    """Return `value` rounded half-even to the project's decimal places."""
+    return value.quantize(Decimal(1).scaleb(-settings.DECIMAL_PLACES))
+
+
+def balance_snapshot(balance: Balance) -> dict[str, Any]:
+    """Return a balance as the API and the audit trail show it."""
+    return {
+        "currency": balance.currency,
+        "total": balance.total,
+        "available": balance.available,
+        "locked": balance.locked,
+    }
+
+
+def balance_get_for_update(*, account_id: int, currency: str) -> Balance:
+    """Return the account's balance row in `currency`, created empty if missing, row-locked.
+
+    Call inside a transaction; callers lock balances after the order row and before positions.
+    """
+    Balance.objects.get_or_create(account_id=account_id, currency=currency)
+    return Balance.objects.select_for_update().get(account_id=account_id, currency=currency)
+
+
+def balance_deposit(*, account, currency: str, amount: Decimal) -> Balance:
+    """Credit `amount` (> 0) of cash: one ledger entry, the balance total and available rise."""
+    amount = Decimal(amount)
+    if amount <= 0:
+        raise InvalidAmount("A deposit must be positive", details={"amount": str(amount)})
+    currency = currency.upper()
+    with transaction.atomic():
+        balance = balance_get_for_update(account_id=account.pk, currency=currency)
+        before = balance_snapshot(balance)
+        LedgerEntry.objects.create(
+            account_id=account.pk, currency=currency, amount=amount, kind=LedgerKind.DEPOSIT
+        )
+        balance.total += amount
+        balance.available += amount
+        balance.save(update_fields=["total", "available", "updated_at"])
+        audit_record(
+            action="balance.deposited",
+            object_type="balance",
+            object_id=f"{account.pk}:{currency}",
+            before=before,
+            after=balance_snapshot(balance),
+            account_id=account.pk,
+        )
+    from orders.events import balance_publish
+
+    balance_publish(balance=balance)
+    return balance
+
+
+def balance_lock(*, balance: Balance, amount: Decimal) -> Balance:
+    """Move `amount` from available to locked on a row-locked balance; return it saved."""
+    if amount:
+        balance.locked += amount
+        balance.available -= amount
+        balance.save(update_fields=["locked", "available", "updated_at"])
+    return balance
+
+
+def balance_release(*, balance: Balance, amount: Decimal) -> Balance:
+    """Move `amount` from locked back to available on a row-locked balance; return it saved."""
+    return balance_lock(balance=balance, amount=-amount)
+
+
+def fill_account(
+    *,
+    account_id: int,
+    instrument,
+    order_id: int,
+    fill,
+    signed_quantity: Decimal,
+    release: Decimal,
+) -> tuple[list[Balance], Position]:
+    """Book a fill: trade and fee ledger entries, the balance (lock share released), the position.
+
+    Call inside the fill's transaction with the order row locked. Returns (balances, position).
+    """
+    currency = instrument.currency
+    fee_currency = (fill.fee_currency or currency).upper()
+    balances = {
+        c: balance_get_for_update(account_id=account_id, currency=c)
+        for c in sorted({currency, fee_currency})
+    }
+    cash = money_quantize(-(signed_quantity * fill.price))
+    LedgerEntry.objects.create(
+        account_id=account_id,
+        currency=currency,
+        amount=cash,
+        kind=LedgerKind.TRADE,
+        fill=fill,
+        order_id=order_id,
+    )
+    balances[currency].total += cash
+    balances[currency].locked -= release
+    if fill.fee:
+        LedgerEntry.objects.create(
+            account_id=account_id,
+            currency=fee_currency,
+            amount=-fill.fee,
+            kind=LedgerKind.FEE,
+            fill=fill,
+            order_id=order_id,
+        )
+        balances[fee_currency].total -= fill.fee
+    for balance in balances.values():
+        balance.available = balance.total - balance.locked
+        balance.save(update_fields=["total", "available", "locked", "updated_at"])
+
+    position = position_get_for_update(account_id=account_id, instrument_id=instrument.pk)
+    state, _ = position_after_fill(
+        PositionState(position.quantity, position.average_entry_price, position.realized_pnl),
+        signed_quantity=signed_quantity,
+        price=fill.price,
+    )
+    opened = position.quantity == 0 or (position.quantity > 0) != (state.quantity > 0)
+    if state.quantity == 0:
+        position.opened_at = None
+    elif opened:
+        position.opened_at = fill.executed_at
+    position.quantity = state.quantity
+    position.average_entry_price = state.average_price
+    position.realized_pnl = state.realized_pnl
+    position.save()
+    return list(balances.values()), position
+
+
+def position_get_for_update(*, account_id: int, instrument_id: int) -> Position:
+    """Return the account's position row in the instrument, created flat if missing, row-locked."""
+    Position.objects.get_or_create(account_id=account_id, instrument_id=instrument_id)
+    return Position.objects.select_for_update().get(
+        account_id=account_id, instrument_id=instrument_id
+    )
+
+
+def position_close(*, account, symbol: str, reason: str = "position close") -> Any:
+    """Submit a market order for the whole open quantity of `symbol`; return the order.
+
+    Raises PositionNotFound when the account holds no open position in `symbol`.
+    """
+    from orders.enums import OrderSide, OrderType, TimeInForce
+    from orders.services import order_submit
+
+    position = (
+        Position.objects.select_related("instrument")
+        .filter(account_id=account.pk, instrument__symbol=symbol.upper())
+        .exclude(quantity=0)
+        .first()
+    )
+    if position is None:
+        raise PositionNotFound(
+            f"No open position in {symbol.upper()}", details={"symbol": symbol.upper()}
+        )
+    return order_submit(
+        account=account,
+        symbol=position.instrument.symbol,
+        side=OrderSide.SELL if position.quantity > 0 else OrderSide.BUY,
+        order_type=OrderType.MARKET,
+        time_in_force=TimeInForce.GTC,
+        quantity=abs(position.quantity),
+        note=reason,
+    )
+
+
+def position_close_all(*, account, reason: str = "close all") -> list[dict[str, Any]]:
+    """Close every open position; return one result per position (symbol, status_code, order)."""
+    results: list[dict[str, Any]] = []
+    symbols = (
+        Position.objects.filter(account_id=account.pk)
+        .exclude(quantity=0)
+        .order_by("instrument__symbol")
+        .values_list("instrument__symbol", flat=True)
+    )
+    for symbol in list(symbols):
+        try:
+            order = position_close(account=account, symbol=symbol, reason=reason)
+        except ApplicationError as error:
+            details = error.details or {}
+            results.append(
+                {
+                    "symbol": symbol,
+                    "status_code": error.status_code,
+                    "order_id": details.get("order_id"),
+                    "error": {"code": error.code, "message": error.message},
+                }
+            )
+        else:
+            results.append(
+                {"symbol": symbol, "status_code": 201, "order_id": order.pk, "status": order.status}
+            )
+    return results

@@ -1,0 +1,396 @@
+"""The pre-trade hook: the trading-state gate and every risk rule, evaluated for one order."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
+from django.db.models.functions import Abs, Coalesce
+from django.utils import timezone
+
+from marketdata.enums import InstrumentStatus
+from marketdata.models import Instrument
+from risk.enums import RiskRule, TradingStateValue
+from risk.errors import TradingReduceOnly, TradingStopped
+
+HUNDRED = Decimal(100)
+ZERO = Decimal(0)
+
+# Accounts whose position-reducing orders pass the gate whatever the state: set only while
+# `trading_stop`/`trading_halt` flatten the positions of an account they have just stopped.
+_reducing_allowed: ContextVar[frozenset[int]] = ContextVar("reducing_allowed", default=frozenset())
+
+
+@contextmanager
+def reducing_orders_allowed(*, account_id: int) -> Iterator[None]:
+    """Within the block, orders that reduce this account's positions pass `trading_gate`."""
+    token = _reducing_allowed.set(_reducing_allowed.get() | {account_id})
+    try:
+        yield
+    finally:
+        _reducing_allowed.reset(token)
+
+
+@dataclass(frozen=True)
+class OrderIntent:
+    """An order as the risk rules see it: new, or the new terms of a modified order."""
+
+    account_id: int
+    instrument: Instrument
+    side: str
+    order_type: str
+    quantity: Decimal
+    limit_price: Decimal | None
+    stop_price: Decimal | None
+    stop_loss: Decimal | None
+    reference_price: Decimal | None
+    # A modified order: its current row is left out of open-order counts.
+    exclude_order_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Violation:
+    rule: str
+    limit: str
+    value: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "rule": self.rule,
+            "limit": self.limit,
+            "value": self.value,
+            "message": self.message,
+        }
+
+
+def _plain(value: Any) -> str:
+    if isinstance(value, Decimal):
+        text = format(value.normalize(), "f")
+        return text
+    return str(value)
+
+
+def _signed(intent: OrderIntent) -> Decimal:
+    return intent.quantity if intent.side == "buy" else -intent.quantity
+
+
+def trading_gate(*, intent: OrderIntent) -> None:
+    """Return None when the account's trading state lets this order in.
+
+    Raises TradingStopped (409 TRADING_STOPPED) when stopped or halted, TradingReduceOnly
+    (409 TRADING_REDUCE_ONLY) in reduce-only unless the order reduces the current position.
+    """
+    from risk.selectors import trading_state_effective
+
+    state = trading_state_effective(account_id=intent.account_id)
+    if state == TradingStateValue.RUNNING:
+        return
+    if intent.account_id in _reducing_allowed.get() and _reduces_position(
+        intent, count_working=False
+    ):
+        # Flattening after a stop: the closing orders are the only ones left working.
+        return
+    if state in (TradingStateValue.STOPPED, TradingStateValue.HALTED):
+        raise TradingStopped(
+            f"Trading is {state} for this account", details={"trading_state": str(state)}
+        )
+    if state == TradingStateValue.REDUCE_ONLY and not _reduces_position(intent):
+        raise TradingReduceOnly(
+            "The account is reduce-only and this order would not reduce its position",
+            details={"trading_state": str(state)},
+        )
+
+
+def _reduces_position(intent: OrderIntent, *, count_working: bool = True) -> bool:
+    """Whether the order shrinks the position towards zero without crossing it.
+
+    With `count_working`, the account's other working orders on the reducing side count too, so
+    several reduce-only orders cannot add up to a flip.
+    """
+    from orders.enums import WORKING_STATUSES, OrderStatus
+    from orders.models import Order
+    from portfolio.models import Position
+
+    current = (
+        Position.objects.filter(account_id=intent.account_id, instrument=intent.instrument)
+        .values_list("quantity", flat=True)
+        .first()
+    ) or ZERO
+    reducing_side = "sell" if current > 0 else "buy"
+    if current == 0 or intent.side != reducing_side:
+        return False
+    reserved = ZERO
+    if count_working:
+        working = Order.objects.filter(
+            account_id=intent.account_id,
+            instrument=intent.instrument,
+            side=reducing_side,
+            status__in=[*WORKING_STATUSES, OrderStatus.NEW],
+        )
+        if intent.exclude_order_id is not None:
+            working = working.exclude(pk=intent.exclude_order_id)
+        money = DecimalField(max_digits=28, decimal_places=10)
+        reserved = working.aggregate(
+            remaining=Coalesce(
+                Sum(F("quantity") - F("filled_quantity"), output_field=money),
+                Value(ZERO),
+                output_field=money,
+            )
+        )["remaining"]
+    return reserved + intent.quantity <= abs(current)
+
+
+def reference_price_for(*, intent: OrderIntent) -> Decimal | None:
+    """The quote side the order would take (ask to buy, bid to sell), else None.
+
+    The live quote comes first: callers may fill `reference_price` with the order's own limit
+    or stop price, which is no reference for a price band. Without a quote, `reference_price`
+    is used only when it is not the order's own price.
+    """
+    from django.core.cache import cache
+
+    from marketdata.keys import quote_cache_key
+
+    # The cached quote directly: the instrument is at hand, and no quote is not an error here.
+    quote = cache.get(quote_cache_key(intent.instrument.symbol))
+    if quote is not None:
+        side_price = quote.get("ask" if intent.side == "buy" else "bid") or quote.get("last")
+        if side_price not in (None, ""):
+            return Decimal(str(side_price))
+    if intent.reference_price is not None and intent.reference_price not in (
+        intent.limit_price,
+        intent.stop_price,
+    ):
+        return intent.reference_price
+    return None
+
+
+def pretrade_check(*, intent: OrderIntent, now: datetime | None = None) -> list[Violation]:
+    """Return every rule this order breaks (an empty list when it passes); nothing is written.
+
+    `now` (default: the clock) anchors the one-second order-rate window.
+    """
+    from risk.selectors import override_active_list, risk_limits_effective
+
+    # Read once: the limits, the risk level and nothing else here need the overrides again.
+    overrides = list(override_active_list(account_id=intent.account_id))
+    limits = risk_limits_effective(account_id=intent.account_id, overrides=overrides)
+    violations: list[Violation] = []
+    symbol = intent.instrument.symbol
+
+    if intent.instrument.status != InstrumentStatus.TRADING:
+        violations.append(
+            Violation(
+                rule=RiskRule.INSTRUMENT_TRADING,
+                limit=InstrumentStatus.TRADING,
+                value=intent.instrument.status,
+                message=f"{symbol} is {intent.instrument.status}",
+            )
+        )
+    allowed = limits.get("allowed_symbols") or []
+    if allowed and symbol not in allowed:
+        violations.append(
+            Violation(
+                rule=RiskRule.ALLOWED_SYMBOLS,
+                limit=",".join(allowed),
+                value=symbol,
+                message=f"{symbol} is not among the allowed symbols",
+            )
+        )
+    if symbol in (limits.get("blocked_symbols") or []):
+        violations.append(
+            Violation(
+                rule=RiskRule.BLOCKED_SYMBOLS,
+                limit=",".join(limits["blocked_symbols"]),
+                value=symbol,
+                message=f"{symbol} is blocked",
+            )
+        )
+
+    _check(violations, RiskRule.MAX_ORDER_QUANTITY, limits, intent.quantity, "Order quantity")
+
+    reference = reference_price_for(intent=intent)
+    price = intent.limit_price if intent.limit_price is not None else reference
+    if price is None and intent.stop_price is not None:
+        price = intent.stop_price
+    needs_price = any(
+        limits.get(name) is not None
+        for name in (
+            "max_order_notional",
+            "max_position_notional",
+            "max_gross_exposure",
+            "risk_per_trade_pct",
+        )
+    )
+    if price is None and needs_price:
+        violations.append(
+            Violation(
+                rule=RiskRule.REFERENCE_PRICE,
+                limit="quote",
+                value="none",
+                message=f"No price to value the order: give a limit price or wait for a "
+                f"{symbol} quote",
+            )
+        )
+
+    band = limits.get("price_band_pct")
+    band_price = intent.limit_price if intent.limit_price is not None else intent.stop_price
+    if band is not None and band_price is not None and reference:
+        deviation = abs(band_price - reference) / reference * HUNDRED
+        if deviation > band:
+            shown = deviation.quantize(Decimal("0.000001"))
+            violations.append(
+                Violation(
+                    rule=RiskRule.PRICE_BAND_PCT,
+                    limit=_plain(band),
+                    value=_plain(shown),
+                    message=f"Price {_plain(band_price)} is {_plain(shown)}% from the reference "
+                    f"{_plain(reference)} (band {_plain(band)}%)",
+                )
+            )
+
+    if price is not None:
+        _check(
+            violations,
+            RiskRule.MAX_ORDER_NOTIONAL,
+            limits,
+            intent.quantity * price,
+            "Order notional",
+        )
+
+    risk_pct = limits.get("risk_per_trade_pct")
+    measures_risk = risk_pct is not None and intent.stop_loss is not None and price is not None
+    exposure = None
+    if measures_risk or any(
+        limits.get(name) is not None for name in ("max_position_notional", "max_gross_exposure")
+    ):
+        exposure = _exposure(intent)
+        if price is not None:
+            after = exposure["position_quantity"] + _signed(intent)
+            position_notional = abs(after) * price
+            _check(
+                violations,
+                RiskRule.MAX_POSITION_NOTIONAL,
+                limits,
+                position_notional,
+                "Position notional after the order",
+            )
+            gross = exposure["gross_others"] + position_notional
+            _check(
+                violations,
+                RiskRule.MAX_GROSS_EXPOSURE,
+                limits,
+                gross,
+                "Gross exposure after the order",
+            )
+
+    if limits.get("max_open_orders") is not None or limits.get("max_orders_per_second") is not None:
+        counts = _order_counts(intent, now=now or timezone.now())
+        _check(
+            violations,
+            RiskRule.MAX_OPEN_ORDERS,
+            limits,
+            Decimal(counts["open_orders"] + 1),
+            "Open orders with this one",
+        )
+        _check(
+            violations,
+            RiskRule.MAX_ORDERS_PER_SECOND,
+            limits,
+            Decimal(counts["recent_orders"] + 1),
+            "Orders in the last second with this one",
+        )
+
+    if measures_risk and exposure is not None:
+        from risk.selectors import account_equity, risk_level_effective
+
+        risk = abs(price - intent.stop_loss) * intent.quantity
+        multiplier = risk_level_effective(account_id=intent.account_id, overrides=overrides)
+        equity = account_equity(
+            account_id=intent.account_id, positions_at_cost=exposure["positions_at_cost"]
+        )
+        allowed_risk = equity * risk_pct / HUNDRED * multiplier
+        if risk > allowed_risk:
+            violations.append(
+                Violation(
+                    rule=RiskRule.RISK_PER_TRADE_PCT,
+                    limit=_plain(allowed_risk),
+                    value=_plain(risk),
+                    message=f"Risk to the stop loss {_plain(risk)} exceeds {_plain(risk_pct)}% of "
+                    f"equity x risk level {_plain(multiplier)} = {_plain(allowed_risk)}",
+                )
+            )
+    return violations
+
+
+def _check(
+    violations: list[Violation], rule: str, limits: dict[str, Any], value: Decimal, what: str
+) -> None:
+    """Append a violation when `value` is past the rule's limit; at the limit is accepted."""
+    limit = limits.get(str(rule))
+    if limit is None or value <= limit:
+        return
+    violations.append(
+        Violation(
+            rule=str(rule),
+            limit=_plain(limit),
+            value=_plain(value),
+            message=f"{what} {_plain(value)} exceeds the limit {_plain(limit)}",
+        )
+    )
+
+
+def _exposure(intent: OrderIntent) -> dict[str, Decimal]:
+    """In one query: this instrument's position, the gross notional (at cost) of every other
+    position, and the signed value of all positions at cost (for equity)."""
+    from portfolio.models import Position
+
+    money = DecimalField(max_digits=28, decimal_places=10)
+    this = Q(instrument=intent.instrument)
+    row = Position.objects.filter(account_id=intent.account_id).aggregate(
+        position_quantity=Coalesce(
+            Sum(Case(When(this, then=F("quantity")), default=Value(ZERO), output_field=money)),
+            Value(ZERO),
+            output_field=money,
+        ),
+        gross_others=Coalesce(
+            Sum(
+                Case(
+                    When(this, then=Value(ZERO)),
+                    default=Abs(F("quantity")) * F("average_entry_price"),
+                    output_field=money,
+                )
+            ),
+            Value(ZERO),
+            output_field=money,
+        ),
+        positions_at_cost=Coalesce(
+            Sum(F("quantity") * F("average_entry_price"), output_field=money),
+            Value(ZERO),
+            output_field=money,
+        ),
+    )
+    return {key: Decimal(value) for key, value in row.items()}
+
+
+def _order_counts(intent: OrderIntent, *, now: datetime) -> dict[str, int]:
+    """Working orders of the account and orders created in the last second, in one query."""
+    from orders.enums import WORKING_STATUSES, OrderStatus
+    from orders.models import Order
+
+    since = now - timedelta(seconds=1)
+    open_statuses = [*WORKING_STATUSES, OrderStatus.NEW]
+    queryset = Order.objects.filter(account_id=intent.account_id)
+    if intent.exclude_order_id is not None:
+        queryset = queryset.exclude(pk=intent.exclude_order_id)
+    return queryset.aggregate(
+        open_orders=Count("id", filter=Q(status__in=open_statuses)),
+        recent_orders=Count("id", filter=Q(created_at__gt=since)),
+    )

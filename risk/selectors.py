@@ -1,0 +1,263 @@
+"""Reads: effective risk limits, trading state, overrides in force, and limit utilization."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from risk.enums import DrawdownZone, OverrideKind, OverrideStatus, TradingStateValue
+from risk.errors import OverrideNotFound
+from risk.models import RiskConfig, RiskOverride, TradingState
+
+# The configuration fields, in the contract's order; `version` is read-only.
+RISK_CONFIG_FIELDS = (
+    "max_order_quantity",
+    "max_order_notional",
+    "max_position_notional",
+    "max_gross_exposure",
+    "max_open_orders",
+    "price_band_pct",
+    "allowed_symbols",
+    "blocked_symbols",
+    "daily_loss_limit",
+    "max_drawdown_pct",
+    "dd_zones",
+    "risk_per_trade_pct",
+    "max_orders_per_second",
+    "require_four_eyes",
+    "flatten_on_halt",
+)
+INTEGER_LIMITS = frozenset({"max_open_orders", "max_orders_per_second"})
+
+
+def plain_decimal(value: Decimal) -> str:
+    """A decimal as text without exponent or trailing zeros ("1.50" -> "1.5")."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def risk_config_as_dict(*, config: RiskConfig) -> dict[str, Any]:
+    """The configuration as the API shows it: decimals as strings, `version` last."""
+    data: dict[str, Any] = {}
+    for name in RISK_CONFIG_FIELDS:
+        value = getattr(config, name)
+        data[name] = plain_decimal(value) if isinstance(value, Decimal) else value
+    data["version"] = config.version
+    return data
+
+
+def risk_config_get(*, account: Any) -> RiskConfig:
+    """The account's configuration, or an unsaved empty one (version 1) when it has none."""
+    config = RiskConfig.objects.filter(account=account).first()
+    return config if config is not None else RiskConfig(account=account)
+
+
+def risk_config_values(*, account_id: int) -> dict[str, Any]:
+    """The account's configured limits as Python values; an account without a config has none."""
+    row = RiskConfig.objects.filter(account_id=account_id).values(*RISK_CONFIG_FIELDS).first()
+    if row is None:
+        return {name: None for name in RISK_CONFIG_FIELDS} | {
+            "allowed_symbols": [],
+            "blocked_symbols": [],
+            "dd_zones": [],
+            "require_four_eyes": False,
+            "flatten_on_halt": True,
+        }
+    return row
+
+
+def override_active_list(*, account_id: int, now=None) -> QuerySet[RiskOverride]:
+    """Overrides in force now: active and not yet past `expires_at` (expiry needs no task)."""
+    now = now or timezone.now()
+    return RiskOverride.objects.filter(
+        account_id=account_id, status=OverrideStatus.ACTIVE, expires_at__gt=now
+    ).order_by("created_at", "id")
+
+
+def _newest(overrides: list[RiskOverride], kind: str) -> RiskOverride | None:
+    matching = [override for override in overrides if override.kind == kind]
+    return matching[-1] if matching else None
+
+
+def risk_limits_effective(
+    *, account_id: int, overrides: list[RiskOverride] | None = None
+) -> dict[str, Any]:
+    """Configured limits with every active `limit` override applied (the newest wins).
+
+    `overrides`: the account's overrides in force, when the caller has already read them.
+    """
+    limits = risk_config_values(account_id=account_id)
+    if overrides is None:
+        overrides = list(override_active_list(account_id=account_id))
+    for override in overrides:
+        if override.kind != OverrideKind.LIMIT:
+            continue
+        value = Decimal(override.value)
+        limits[override.target] = int(value) if override.target in INTEGER_LIMITS else value
+    return limits
+
+
+def dd_zone_for(*, dd_zones: list[dict], drawdown_pct: Decimal) -> tuple[str, Decimal]:
+    """The deepest zone whose threshold the drawdown has reached, and its risk multiplier."""
+    zone, multiplier, reached = DrawdownZone.NORMAL.value, Decimal(1), Decimal(-1)
+    for entry in dd_zones or []:
+        threshold = Decimal(str(entry["drawdown_pct"]))
+        if drawdown_pct >= threshold > reached:
+            zone, multiplier, reached = (
+                entry["zone"],
+                Decimal(str(entry["risk_multiplier"])),
+                threshold,
+            )
+    return zone, multiplier
+
+
+def risk_level_effective(
+    *,
+    account_id: int,
+    drawdown_pct: Decimal | None = None,
+    overrides: list[RiskOverride] | None = None,
+) -> Decimal:
+    """The risk multiplier: an active `risk_level` override (newest), else the drawdown zone's.
+
+    Drawdown is not tracked yet, so without `drawdown_pct` the zone is normal (multiplier 1).
+    """
+    if overrides is None:
+        overrides = list(override_active_list(account_id=account_id))
+    override = _newest(overrides, OverrideKind.RISK_LEVEL)
+    if override is not None:
+        return Decimal(override.value)
+    if drawdown_pct is None:
+        return Decimal(1)
+    zones = risk_config_values(account_id=account_id)["dd_zones"]
+    return dd_zone_for(dd_zones=zones, drawdown_pct=drawdown_pct)[1]
+
+
+def trading_state_get(*, account_id: int) -> dict[str, Any]:
+    """The persisted trading state: {state, reason, actor, changed_at}; running when never set."""
+    row = TradingState.objects.filter(account_id=account_id).select_related("actor").first()
+    if row is None:
+        return {
+            "state": TradingStateValue.RUNNING.value,
+            "reason": "",
+            "actor": None,
+            "changed_at": None,
+        }
+    return {
+        "state": row.state,
+        "reason": row.reason,
+        "actor": row.actor.get_username() if row.actor is not None else None,
+        "changed_at": row.changed_at,
+    }
+
+
+def trading_state_effective(*, account_id: int, overrides: list[RiskOverride] | None = None) -> str:
+    """The state orders are held to: an active `trading_state` override, else the persisted one."""
+    if overrides is None:
+        overrides = list(
+            override_active_list(account_id=account_id).filter(kind=OverrideKind.TRADING_STATE)
+        )
+    override = _newest(overrides, OverrideKind.TRADING_STATE)
+    if override is not None:
+        return override.value
+    state = TradingState.objects.filter(account_id=account_id).values_list("state", flat=True)
+    return state.first() or TradingStateValue.RUNNING.value
+
+
+def account_equity(*, account_id: int, positions_at_cost: Decimal | None = None) -> Decimal:
+    """Cash in the base currency plus open positions at average cost.
+
+    `positions_at_cost`: the sum of quantity x average entry price, if the caller has it.
+    """
+    from django.db.models import DecimalField, F, Sum
+
+    from access.models import Account
+    from portfolio.models import Balance, Position
+
+    currency = Account.objects.filter(pk=account_id).values_list("base_currency", flat=True)
+    cash = (
+        Balance.objects.filter(account_id=account_id, currency__in=currency)
+        .values_list("total", flat=True)
+        .first()
+    ) or Decimal(0)
+    if positions_at_cost is None:
+        positions_at_cost = Position.objects.filter(account_id=account_id).aggregate(
+            value=Sum(
+                F("quantity") * F("average_entry_price"),
+                output_field=DecimalField(max_digits=28, decimal_places=10),
+            )
+        )["value"] or Decimal(0)
+    return cash + positions_at_cost
+
+
+def risk_override_list(*, account_ids: Any, status: str | None = None) -> QuerySet[RiskOverride]:
+    """Overrides of these accounts, newest first; `status` filters."""
+    queryset = RiskOverride.objects.filter(account_id__in=account_ids).select_related(
+        "requested_by", "approved_by", "revoked_by"
+    )
+    if status:
+        queryset = queryset.filter(status=status)
+    return queryset
+
+
+def risk_override_get(*, account_ids: Any, pk: Any) -> RiskOverride:
+    """One override of a visible account; else OverrideNotFound (404, also for other accounts)."""
+    try:
+        return risk_override_list(account_ids=account_ids).get(pk=int(str(pk)))
+    except (RiskOverride.DoesNotExist, ValueError) as exc:
+        raise OverrideNotFound(f"Override {pk} not found") from exc
+
+
+def _utilization(name: str, limit: Any, used: Decimal) -> dict[str, Any]:
+    pct = None
+    if limit is not None and Decimal(limit) > 0:
+        pct = plain_decimal((used / Decimal(limit) * 100).quantize(Decimal("0.01")))
+    return {
+        "name": name,
+        "limit": None if limit is None else plain_decimal(Decimal(limit)),
+        "used": plain_decimal(used),
+        "utilization_pct": pct,
+    }
+
+
+def risk_summary(*, account_id: int) -> dict[str, Any]:
+    """What `GET /risk` shows: trading state, risk level, measurable limits and their use."""
+    from datetime import timedelta
+
+    from django.db.models import Count, F, Max, Q, Sum
+    from django.db.models.functions import Abs
+
+    from orders.enums import WORKING_STATUSES, OrderStatus
+    from orders.models import Order
+    from portfolio.models import Position
+
+    limits = risk_limits_effective(account_id=account_id)
+    positions = Position.objects.filter(account_id=account_id).aggregate(
+        gross=Sum(Abs(F("quantity")) * F("average_entry_price")),
+        largest=Max(Abs(F("quantity")) * F("average_entry_price")),
+    )
+    orders = Order.objects.filter(account_id=account_id).aggregate(
+        open_orders=Count("id", filter=Q(status__in=[*WORKING_STATUSES, OrderStatus.NEW])),
+        recent=Count("id", filter=Q(created_at__gte=timezone.now() - timedelta(seconds=1))),
+    )
+    return {
+        "trading_state": trading_state_effective(account_id=account_id),
+        "risk_level": plain_decimal(risk_level_effective(account_id=account_id)),
+        "limits": [
+            _utilization(
+                "gross_exposure", limits["max_gross_exposure"], positions["gross"] or Decimal(0)
+            ),
+            _utilization(
+                "position_notional",
+                limits["max_position_notional"],
+                positions["largest"] or Decimal(0),
+            ),
+            _utilization("open_orders", limits["max_open_orders"], Decimal(orders["open_orders"])),
+            _utilization("order_rate", limits["max_orders_per_second"], Decimal(orders["recent"])),
+        ],
+        "overrides": list(override_active_list(account_id=account_id)),
+    }

@@ -1,9 +1,9 @@
-"""Admin: balances, ledger and positions, read-only (they change only through services)."""
+"""Admin: balances, ledger, positions and equity snapshots, read-only (services write them)."""
 
 from django.contrib import admin
 
 from orders.admin import ReadOnlyAdmin
-from portfolio.models import Balance, LedgerEntry, Position
+from portfolio.models import Balance, EquitySnapshot, LedgerEntry, Position
 
 
 @admin.register(Balance)
@@ -30,3 +30,10 @@ class PositionAdmin(ReadOnlyAdmin):
         "updated_at",
     ]
     list_filter = ["account"]
+
+
+@admin.register(EquitySnapshot)
+class EquitySnapshotAdmin(ReadOnlyAdmin):
+    list_display = ["account", "timestamp", "equity", "cash", "peak_equity", "drawdown_pct"]
+    list_filter = ["account"]
+    date_hierarchy = "timestamp"

@@ -1,14 +1,18 @@
 """Balance and position endpoints (thin views over selectors and services)."""
 
+from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from access.selectors import account_resolve
 from orders.api import OrderSerializer, TradingView, plain
 from portfolio import selectors, services
+from portfolio.equity import equity_curve
+
+INTERVAL_SECONDS = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "1d": 86400}
 
 
 class BalanceListView(TradingView):
@@ -63,3 +67,52 @@ class PositionDetailView(TradingView):
         account = account_resolve(request)
         order = services.position_close(account=account, symbol=symbol, reason="close by client")
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+
+class PortfolioView(TradingView):
+    """GET /portfolio: positions, cash, equity, PnL, exposure, drawdown, zone and risk level."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        account = account_resolve(request)
+        summary = selectors.portfolio_summary(account=account)
+        return Response(plain({"account": account.pk, **summary}))
+
+
+class EquityQuerySerializer(serializers.Serializer):
+    # `from` is a keyword; the field is renamed below.
+    from_ = serializers.DateTimeField(required=False)
+    to = serializers.DateTimeField(required=False)
+    interval = serializers.ChoiceField(choices=list(INTERVAL_SECONDS), required=False)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        fields["from"] = fields.pop("from_")
+        return fields
+
+    def validate(self, attrs):
+        start, end = attrs.get("from"), attrs.get("to")
+        if start is not None and end is not None and start > end:
+            raise serializers.ValidationError({"from": ["Must not be after `to`."]})
+        return attrs
+
+
+class PortfolioEquityView(TradingView):
+    """GET /portfolio/equity?from=&to=&interval=: [{timestamp, equity, drawdown_pct}], oldest
+    first; with `interval` the last snapshot of each bucket; at most EQUITY_CURVE_MAX_POINTS (the
+    newest)."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        account = account_resolve(request)
+        query = EquityQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        interval = query.validated_data.get("interval")
+        points = equity_curve(
+            account_id=account.pk,
+            start=query.validated_data.get("from"),
+            end=query.validated_data.get("to"),
+            interval_s=INTERVAL_SECONDS[interval] if interval else 0,
+            limit=settings.EQUITY_CURVE_MAX_POINTS,
+        )
+        return Response({"account": account.pk, "results": plain(points)})

@@ -10,3 +10,8 @@ class PositionNotFound(ObjectNotFound):
 class InvalidAmount(ApplicationError):
     code = "INVALID_AMOUNT"
     status_code = 400
+
+
+class CurrencyMismatch(ApplicationError):
+    code = "CURRENCY_MISMATCH"
+    status_code = 409

@@ -119,3 +119,24 @@ class Position(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.instrument_id} {self.quantity}"
+
+
+class EquitySnapshot(models.Model):
+    """The account's equity at one moment, with the running peak and the drawdown from it."""
+
+    account = models.ForeignKey(
+        "access.Account", on_delete=models.CASCADE, related_name="equity_snapshots"
+    )
+    timestamp = models.DateTimeField()
+    equity = _decimal()
+    cash = _decimal()
+    positions_value = _decimal()
+    peak_equity = _decimal()
+    drawdown_pct = _decimal()
+
+    class Meta:
+        ordering = ["timestamp", "id"]
+        indexes = [models.Index(fields=["account", "timestamp"], name="equity_account_timestamp")]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.timestamp:%Y-%m-%d %H:%M:%S} {self.equity}"

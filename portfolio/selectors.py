@@ -81,3 +81,55 @@ def position_get(*, account_id: int, symbol: str) -> dict[str, Any]:
             f"No open position in {symbol.upper()}", details={"symbol": symbol.upper()}
         )
     return position_view(position)
+
+
+def portfolio_summary(*, account: Any) -> dict[str, Any]:
+    """Positions marked at the quote mid, cash, equity, PnL, exposure and the live drawdown.
+
+    Raises CurrencyMismatch (409) when a position is quoted in another currency than the base.
+    """
+    from portfolio.equity import drawdown_pct_of, equity_compute, equity_snapshot_latest
+    from risk.selectors import dd_zone_for, risk_config_values, risk_level_effective
+
+    current = equity_compute(account=account)
+    equity = current.equity
+    values = [p.value for p in current.positions]
+    unrealized = sum((p.unrealized_pnl for p in current.positions), Decimal(0))
+    latest = equity_snapshot_latest(account_id=account.pk)
+    peak = equity if latest is None else max(latest.peak_equity, equity)
+    drawdown = drawdown_pct_of(equity=equity, peak=peak)
+    zone = dd_zone_for(
+        dd_zones=risk_config_values(account_id=account.pk)["dd_zones"], drawdown_pct=drawdown
+    )[0]
+    return {
+        "positions": [
+            {
+                "symbol": p.symbol,
+                "side": "long" if p.quantity > 0 else "short",
+                "quantity": p.quantity,
+                "average_entry_price": p.average_entry_price,
+                "market_price": p.mark_price,
+                "market_value": p.value,
+                "unrealized_pnl": p.unrealized_pnl,
+                "realized_pnl": p.realized_pnl,
+            }
+            for p in current.positions
+        ],
+        "currency": account.base_currency,
+        "cash": current.cash,
+        "positions_value": current.positions_value,
+        "equity": equity,
+        "realized_pnl": current.realized_pnl,
+        "unrealized_pnl": unrealized,
+        "total_pnl": current.realized_pnl + unrealized,
+        "exposure": {
+            "gross": sum((abs(v) for v in values), Decimal(0)),
+            "net": sum(values, Decimal(0)),
+            "long": sum((v for v in values if v > 0), Decimal(0)),
+            "short": sum((-v for v in values if v < 0), Decimal(0)),
+        },
+        "peak_equity": peak,
+        "drawdown_pct": drawdown,
+        "dd_zone": zone,
+        "risk_level": risk_level_effective(account_id=account.pk, drawdown_pct=drawdown),
+    }

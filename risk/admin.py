@@ -1,4 +1,4 @@
-"""Admin: risk configuration (validated, versioned), overrides (four-eyes), trading state."""
+"""Admin: risk configuration (versioned), overrides (four-eyes), trading state, breakers."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from access.admin import AdminRoleAccess
 from risk import services
 from risk.errors import RiskConfigInvalid
 from risk.models import (
+    CircuitBreaker,
     RiskConfig,
     RiskConfigVersion,
     RiskOverride,
@@ -142,3 +143,14 @@ class TradingStateChangeAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["created_at", "account", "from_state", "to_state", "actor", "reason"]
     list_filter = ["to_state"]
     readonly_fields = ["created_at", "account", "from_state", "to_state", "actor", "reason"]
+
+
+@admin.register(CircuitBreaker)
+class CircuitBreakerAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Shown read-only: a reset needs a reason and goes through POST /risk/circuit-breaker/reset."""
+
+    list_display = ["account", "tripped", "reason", "tripped_at", "reset_by", "reset_at"]
+    list_filter = ["tripped"]
+    readonly_fields = [
+        "account", "tripped", "reason", "tripped_at", "reset_reason", "reset_by", "reset_at",
+    ]  # fmt: skip

@@ -132,6 +132,30 @@ class RiskView(APIView):
         return Response({"account": account.pk, **summary})
 
 
+class CircuitBreakerResetSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
+
+
+class CircuitBreakerResetView(APIView):
+    """POST /risk/circuit-breaker/reset {reason}: re-arm a tripped breaker (trading stays halted
+    until started)."""
+
+    required_scope = Scope.CONTROL
+    rate_class = "trading"
+
+    @extend_schema(request=CircuitBreakerResetSerializer, responses={200: dict})
+    def post(self, request):
+        from risk.breaker import circuit_breaker_reset
+
+        account = account_resolve(request)
+        serializer = CircuitBreakerResetSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        breaker = circuit_breaker_reset(
+            account=account, reason=serializer.validated_data["reason"], actor=request.user
+        )
+        return Response({"account": account.pk, **breaker})
+
+
 class RiskOverrideViewSet(
     mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):

@@ -55,3 +55,8 @@ class RiskConfigVersionConflict(ConflictError):
     """`version` was sent with an update and the configuration has moved on since."""
 
     code = "RISK_CONFIG_VERSION_CONFLICT"
+
+
+class CircuitBreakerNotTripped(ApplicationError):
+    code = "CIRCUIT_BREAKER_NOT_TRIPPED"
+    status_code = 409

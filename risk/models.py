@@ -156,3 +156,22 @@ class RiskOverride(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.target} = {self.value} ({self.status})"
+
+
+class CircuitBreaker(models.Model):
+    """The account's circuit breaker: tripped by a breached loss limit, reset by a person."""
+
+    account = models.OneToOneField(
+        Account, on_delete=models.CASCADE, related_name="circuit_breaker"
+    )
+    tripped = models.BooleanField(default=False)
+    reason = models.CharField(max_length=500, blank=True)
+    tripped_at = models.DateTimeField(null=True, blank=True)
+    reset_reason = models.CharField(max_length=500, blank=True)
+    reset_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reset_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.account}: {'tripped' if self.tripped else 'armed'}"

@@ -124,7 +124,7 @@ def risk_level_effective(
 ) -> Decimal:
     """The risk multiplier: an active `risk_level` override (newest), else the drawdown zone's.
 
-    Drawdown is not tracked yet, so without `drawdown_pct` the zone is normal (multiplier 1).
+    Without `drawdown_pct` the account's latest equity snapshot gives it (none: multiplier 1).
     """
     if overrides is None:
         overrides = list(override_active_list(account_id=account_id))
@@ -132,7 +132,16 @@ def risk_level_effective(
     if override is not None:
         return Decimal(override.value)
     if drawdown_pct is None:
-        return Decimal(1)
+        from portfolio.models import EquitySnapshot
+
+        drawdown_pct = (
+            EquitySnapshot.objects.filter(account_id=account_id)
+            .order_by("-timestamp", "-id")
+            .values_list("drawdown_pct", flat=True)
+            .first()
+        )
+        if drawdown_pct is None:
+            return Decimal(1)
     zones = risk_config_values(account_id=account_id)["dd_zones"]
     return dd_zone_for(dd_zones=zones, drawdown_pct=drawdown_pct)[1]
 
@@ -244,10 +253,19 @@ def risk_summary(*, account_id: int) -> dict[str, Any]:
         open_orders=Count("id", filter=Q(status__in=[*WORKING_STATUSES, OrderStatus.NEW])),
         recent=Count("id", filter=Q(created_at__gte=timezone.now() - timedelta(seconds=1))),
     )
+    from risk.breaker import circuit_breaker_get, drawdown_status
+
+    drawdown = drawdown_status(account_id=account_id)
     return {
         "trading_state": trading_state_effective(account_id=account_id),
-        "risk_level": plain_decimal(risk_level_effective(account_id=account_id)),
+        "dd_zone": drawdown["dd_zone"],
+        "risk_level": plain_decimal(
+            risk_level_effective(account_id=account_id, drawdown_pct=drawdown["drawdown_pct"])
+        ),
+        "drawdown_pct": plain_decimal(drawdown["drawdown_pct"]),
         "limits": [
+            _utilization("daily_loss", limits["daily_loss_limit"], drawdown["daily_loss"]),
+            _utilization("total_drawdown", limits["max_drawdown_pct"], drawdown["drawdown_pct"]),
             _utilization(
                 "gross_exposure", limits["max_gross_exposure"], positions["gross"] or Decimal(0)
             ),
@@ -259,5 +277,6 @@ def risk_summary(*, account_id: int) -> dict[str, Any]:
             _utilization("open_orders", limits["max_open_orders"], Decimal(orders["open_orders"])),
             _utilization("order_rate", limits["max_orders_per_second"], Decimal(orders["recent"])),
         ],
+        "circuit_breaker": circuit_breaker_get(account_id=account_id),
         "overrides": list(override_active_list(account_id=account_id)),
     }

@@ -14,6 +14,11 @@ urlpatterns = [
     path("config", api.ConfigView.as_view(), name="config"),
     path("config/risk", api.RiskConfigView.as_view(), name="config-risk"),
     path("risk", api.RiskView.as_view(), name="risk"),
+    path(
+        "risk/circuit-breaker/reset",
+        api.CircuitBreakerResetView.as_view(),
+        name="risk-circuit-breaker-reset",
+    ),
     *router.urls,
     path("trading", api.TradingView.as_view(), name="trading"),
     path("trading/start", api.TradingStartView.as_view(), name="trading-start"),

@@ -203,8 +203,11 @@ def test_risk_shows_limit_utilization(viewer, account, aapl):
         "name": "open_orders", "limit": "4", "used": "1", "utilization_pct": "25",
     }  # fmt: skip
     assert limits["order_rate"]["limit"] is None
-    assert "drawdown_pct" not in body
-    assert "circuit_breaker" not in body
+    assert body["dd_zone"] == "normal"
+    assert body["drawdown_pct"] == "0"
+    assert limits["daily_loss"]["used"] == "0"
+    assert limits["total_drawdown"]["used"] == "0"
+    assert body["circuit_breaker"] == {"tripped": False, "reason": "", "tripped_at": None}
     assert body["overrides"] == []
 
 

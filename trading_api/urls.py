@@ -23,6 +23,7 @@ api_v1 = [
     path("", include("orders.urls")),
     path("", include("portfolio.urls")),
     path("", include("risk.urls")),
+    path("", include("analytics.urls")),
     # Anything else under /api/v1/ is a JSON 404, whatever DEBUG says.
     re_path(r"^.*$", api_not_found),
 ]

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from analytics.services import trade_apply_fill
 from audit.services import audit_record
 from marketdata.simulator import decimal_plain
 from orders.enums import WORKING_STATUSES, OrderEventType, OrderSide, OrderStatus
@@ -194,6 +195,7 @@ def order_apply_fill(
             signed_quantity=signed,
             release=release,
         )
+        trade_apply_fill(fill=fill)
         order_transition(
             order=order,
             event=event,

@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "orders",
     "venue",
     "portfolio",
+    "analytics",
     "risk",
     "backtests",
 ]
@@ -368,3 +369,12 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
     "OrderStatusEnum": "orders.enums.OrderStatus",
 }
+
+# --- equity and the circuit breaker ---------------------------------------------------------
+ENGINE_COMPONENTS.append("portfolio.tracker.EquityTracker")
+# Seconds between equity snapshots of every account (fills also trigger one within a second).
+EQUITY_SNAPSHOT_INTERVAL_S = env.float("EQUITY_SNAPSHOT_INTERVAL_S", default=60.0)
+# The daily loss is measured from the equity at this UTC hour.
+RISK_DAY_START_UTC = env.int("RISK_DAY_START_UTC", default=0)
+# The longest equity curve `GET /portfolio/equity` returns.
+EQUITY_CURVE_MAX_POINTS = env.int("EQUITY_CURVE_MAX_POINTS", default=1000)

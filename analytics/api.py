@@ -1,0 +1,170 @@
+"""Trade, performance and signal endpoints (thin views over selectors and services)."""
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from access.selectors import account_resolve
+from analytics import selectors, services
+from analytics.enums import SignalDecision, SignalDirection
+from analytics.models import Signal, Trade
+from marketdata.api import CaseInsensitiveChoiceField
+from orders.api import PlainDecimalField, TradingView, _decimal_field, plain
+from orders.selectors import order_get
+from trading_api.api.pagination import CursorPagination
+
+
+def _query(serializer_class, data) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class PeriodQuerySerializer(serializers.Serializer):
+    def get_fields(self):
+        # `from` is a Python keyword, so it cannot be declared as a class attribute.
+        fields = super().get_fields()
+        fields["from"] = serializers.DateTimeField(required=False)
+        fields["to"] = serializers.DateTimeField(required=False)
+        return fields
+
+
+class TradeQuerySerializer(PeriodQuerySerializer):
+    symbol = serializers.CharField(required=False)
+
+
+class PerformanceQuerySerializer(PeriodQuerySerializer):
+    days = serializers.IntegerField(required=False, min_value=1, max_value=3660)
+
+
+class SignalQuerySerializer(PeriodQuerySerializer):
+    strategy = serializers.CharField(required=False)
+    symbol = serializers.CharField(required=False)
+
+
+class TradeSerializer(serializers.ModelSerializer):
+    symbol = serializers.CharField(source="instrument.symbol", read_only=True)
+    quantity = PlainDecimalField()
+    entry_price = PlainDecimalField()
+    exit_price = PlainDecimalField()
+    pnl = PlainDecimalField()
+    pnl_pct = PlainDecimalField()
+    fees = PlainDecimalField()
+    initial_stop = PlainDecimalField()
+    r_multiple = PlainDecimalField()
+
+    class Meta:
+        model = Trade
+        fields = [
+            "id",
+            "symbol",
+            "side",
+            "quantity",
+            "entry_price",
+            "exit_price",
+            "opened_at",
+            "closed_at",
+            "pnl",
+            "pnl_pct",
+            "fees",
+            "initial_stop",
+            "r_multiple",
+            "strategy",
+        ]
+
+
+class SignalSerializer(serializers.ModelSerializer):
+    strength = PlainDecimalField()
+    outcome_r = PlainDecimalField()
+    order = serializers.IntegerField(source="order_id", read_only=True, allow_null=True)
+
+    class Meta:
+        model = Signal
+        fields = [
+            "id",
+            "strategy",
+            "symbol",
+            "direction",
+            "strength",
+            "decision",
+            "reason",
+            "order",
+            "outcome_r",
+            "created_at",
+        ]
+
+
+class SignalInputSerializer(serializers.Serializer):
+    strategy = serializers.CharField(max_length=100)
+    symbol = serializers.CharField(max_length=32)
+    direction = CaseInsensitiveChoiceField(choices=SignalDirection.choices)
+    strength = _decimal_field(required=False, allow_null=True)
+    decision = CaseInsensitiveChoiceField(choices=SignalDecision.choices)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    order = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    account = serializers.CharField(required=False)
+
+
+class TradeListView(TradingView):
+    """GET /trades?from=&to=&symbol= (round trips; a period selects by closing time)."""
+
+    @extend_schema(parameters=[TradeQuerySerializer], responses=TradeSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        account = account_resolve(request)
+        query = _query(TradeQuerySerializer, request.query_params)
+        trades = selectors.trade_list(
+            account_ids=[account.pk],
+            symbol=query.get("symbol"),
+            closed_from=query.get("from"),
+            closed_to=query.get("to"),
+        )
+        paginator = CursorPagination()
+        page = paginator.paginate_queryset(trades, request, view=self)
+        return paginator.get_paginated_response(TradeSerializer(page, many=True).data)
+
+
+class PerformanceView(TradingView):
+    """GET /performance?days=30 (or from/to): figures of the trades closed in the period."""
+
+    @extend_schema(parameters=[PerformanceQuerySerializer], responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        account = account_resolve(request)
+        query = _query(PerformanceQuerySerializer, request.query_params)
+        start, end = selectors.performance_period(
+            days=query.get("days"), start=query.get("from"), end=query.get("to")
+        )
+        return Response(plain(selectors.performance_get(account=account, start=start, end=end)))
+
+
+class SignalListView(TradingView):
+    """GET /signals?strategy=&symbol=&from=&to=; POST /signals records a decision."""
+
+    @extend_schema(parameters=[SignalQuerySerializer], responses=SignalSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        account = account_resolve(request)
+        query = _query(SignalQuerySerializer, request.query_params)
+        signals = selectors.signal_list(
+            account_ids=[account.pk],
+            strategy=query.get("strategy"),
+            symbol=query.get("symbol"),
+            created_from=query.get("from"),
+            created_to=query.get("to"),
+        )
+        paginator = CursorPagination()
+        page = paginator.paginate_queryset(signals, request, view=self)
+        return paginator.get_paginated_response(SignalSerializer(page, many=True).data)
+
+    @extend_schema(request=SignalInputSerializer, responses={201: SignalSerializer})
+    def post(self, request: Request) -> Response:
+        account = account_resolve(request)
+        data = _query(SignalInputSerializer, request.data)
+        order_id = data.pop("order", None)
+        data.pop("account", None)
+        # An order of another account is a 404, as for any other object.
+        order = None if order_id is None else order_get(order_id=order_id, account_ids=[account.pk])
+        signal = services.signal_create(account=account, order=order, **data)
+        return Response(SignalSerializer(signal).data, status=status.HTTP_201_CREATED)

@@ -1,0 +1,163 @@
+"""Analytics writes: round-trip trades kept up to date at fill time, and reported signals."""
+
+from decimal import Decimal
+
+from django.db import transaction
+
+from access.models import Account
+from analytics.enums import SignalDecision
+from analytics.models import Signal, Trade
+from audit.services import audit_record
+from orders.enums import OrderSide
+from orders.models import Fill, Order
+from orders.services.common import q
+
+ZERO = Decimal(0)
+HUNDRED = Decimal(100)
+
+
+def _trade_open(*, fill: Fill, quantity: Decimal, fee: Decimal) -> Trade:
+    order = fill.order
+    trade = Trade.objects.create(
+        account_id=fill.account_id,
+        instrument_id=fill.instrument_id,
+        opening_order=order,
+        side=fill.side,
+        quantity=quantity,
+        open_quantity=quantity,
+        entry_quantity=quantity,
+        entry_value=q(quantity * fill.price),
+        entry_price=fill.price,
+        average_cost=fill.price,
+        fees=fee,
+        pnl=-fee,
+        initial_stop=order.stop_loss,
+        strategy=order.strategy,
+        opened_at=fill.executed_at,
+    )
+    audit_record(
+        action="trade.opened",
+        object_type="trade",
+        object_id=str(trade.pk),
+        after={"fill_id": fill.pk, "side": trade.side, "quantity": str(quantity)},
+        account_id=fill.account_id,
+    )
+    return trade
+
+
+def _trade_close(*, trade: Trade, closed_at) -> None:
+    trade.closed_at = closed_at
+    basis = trade.entry_price * trade.quantity
+    trade.pnl_pct = q(trade.pnl / basis * HUNDRED) if basis else None
+    if trade.initial_stop is not None and trade.initial_stop != trade.entry_price:
+        risk = abs(trade.entry_price - trade.initial_stop) * trade.quantity
+        trade.r_multiple = q(trade.pnl / risk)
+    if trade.opening_order_id is not None:
+        Signal.objects.filter(order_id=trade.opening_order_id).update(outcome_r=trade.r_multiple)
+    audit_record(
+        action="trade.closed",
+        object_type="trade",
+        object_id=str(trade.pk),
+        after={"pnl": str(trade.pnl), "r_multiple": str(trade.r_multiple)},
+        account_id=trade.account_id,
+    )
+
+
+def trade_apply_fill(*, fill: Fill) -> list[Trade]:
+    """Fold one fill into the account's round trips; return the trades it touched.
+
+    Must run inside the fill's transaction. A fill against the open trade reduces it (realizing
+    PnL at the trade's average cost) and closes it at zero; the rest of a flip opens the next.
+    Fees in a currency other than the instrument's are not mixed into trade PnL.
+    """
+    quantity = fill.quantity
+    fee = fill.fee if fill.fee_currency == fill.instrument.currency else ZERO
+    trade = (
+        Trade.objects.select_for_update()
+        .filter(account_id=fill.account_id, instrument_id=fill.instrument_id, closed_at=None)
+        .first()
+    )
+    if trade is None:
+        return [_trade_open(fill=fill, quantity=quantity, fee=fee)]
+    if trade.side == fill.side:
+        trade.open_quantity += quantity
+        trade.entry_quantity += quantity
+        trade.entry_value += q(quantity * fill.price)
+        trade.entry_price = q(trade.entry_value / trade.entry_quantity)
+        trade.average_cost = q(
+            (trade.average_cost * (trade.open_quantity - quantity) + fill.price * quantity)
+            / trade.open_quantity
+        )
+        trade.quantity = max(trade.quantity, trade.open_quantity)
+        trade.fees += fee
+        trade.pnl = trade.gross_pnl - trade.fees
+        trade.save()
+        return [trade]
+    closed = min(trade.open_quantity, quantity)
+    rest = quantity - closed
+    closing_fee = fee if rest == 0 else q(fee * closed / quantity)
+    direction = 1 if trade.side == OrderSide.BUY else -1
+    trade.gross_pnl += q((fill.price - trade.average_cost) * closed * direction)
+    trade.open_quantity -= closed
+    trade.exit_quantity += closed
+    trade.exit_value += q(closed * fill.price)
+    trade.exit_price = q(trade.exit_value / trade.exit_quantity)
+    trade.fees += closing_fee
+    trade.pnl = trade.gross_pnl - trade.fees
+    if trade.open_quantity == 0:
+        _trade_close(trade=trade, closed_at=fill.executed_at)
+    trade.save()
+    if rest == 0:
+        return [trade]
+    return [trade, _trade_open(fill=fill, quantity=rest, fee=fee - closing_fee)]
+
+
+def signal_create(
+    *,
+    account: Account,
+    strategy: str,
+    symbol: str,
+    direction: str,
+    decision: str,
+    strength: Decimal | None = None,
+    reason: str = "",
+    order: Order | None = None,
+) -> Signal:
+    """Record a strategy's decision on a signal and return it.
+
+    A taken signal linked to an order whose trade has already closed gets its outcome R at once.
+    """
+    with transaction.atomic():
+        signal = Signal.objects.create(
+            account=account,
+            strategy=strategy,
+            symbol=symbol.upper(),
+            direction=direction,
+            strength=strength,
+            decision=decision,
+            reason=reason,
+            order=order,
+        )
+        if order is not None and decision == SignalDecision.TAKEN:
+            closed = (
+                Trade.objects.filter(opening_order=order, closed_at__isnull=False)
+                .values_list("r_multiple", flat=True)
+                .first()
+            )
+            if closed is not None:
+                signal.outcome_r = closed
+                signal.save(update_fields=["outcome_r"])
+        audit_record(
+            action="signal.recorded",
+            object_type="signal",
+            object_id=str(signal.pk),
+            after={
+                "strategy": strategy,
+                "symbol": signal.symbol,
+                "direction": direction,
+                "decision": decision,
+                "order_id": None if order is None else order.pk,
+            },
+            account_id=account.pk,
+        )
+    return signal

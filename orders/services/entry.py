@@ -149,6 +149,58 @@ def _buying_power_violation(*, available: Decimal, required: Decimal, currency: 
     )
 
 
+def _order_draft(
+    *,
+    account,
+    symbol,
+    side,
+    order_type,
+    time_in_force,
+    quantity,
+    limit_price,
+    stop_price,
+    expire_at,
+    stop_loss,
+):
+    """Validate an order request; return (instrument, reference price, risk intent).
+
+    Shared by preview and submit so both judge an order the same way.
+    """
+    instrument = order_validate(
+        symbol=symbol,
+        side=side,
+        order_type=order_type,
+        time_in_force=time_in_force,
+        quantity=quantity,
+        limit_price=limit_price,
+        stop_price=stop_price,
+        expire_at=expire_at,
+        stop_loss=stop_loss,
+    )
+    reference = order_reference_price(
+        instrument=instrument,
+        side=side,
+        order_type=order_type,
+        limit_price=limit_price,
+        stop_price=stop_price,
+    )
+    return (
+        instrument,
+        reference,
+        _intent(
+            account_id=account.pk,
+            instrument=instrument,
+            side=side,
+            order_type=order_type,
+            quantity=quantity,
+            limit_price=limit_price,
+            stop_price=stop_price,
+            stop_loss=stop_loss,
+            reference_price=reference,
+        ),
+    )
+
+
 def order_preview(
     *,
     account,
@@ -168,7 +220,8 @@ def order_preview(
     from risk.errors import TradingStopped
     from risk.pretrade import pretrade_check, trading_gate
 
-    instrument = order_validate(
+    instrument, reference, intent = _order_draft(
+        account=account,
         symbol=symbol,
         side=side,
         order_type=order_type,
@@ -178,24 +231,6 @@ def order_preview(
         stop_price=stop_price,
         expire_at=expire_at,
         stop_loss=stop_loss,
-    )
-    reference = order_reference_price(
-        instrument=instrument,
-        side=side,
-        order_type=order_type,
-        limit_price=limit_price,
-        stop_price=stop_price,
-    )
-    intent = _intent(
-        account_id=account.pk,
-        instrument=instrument,
-        side=side,
-        order_type=order_type,
-        quantity=quantity,
-        limit_price=limit_price,
-        stop_price=stop_price,
-        stop_loss=stop_loss,
-        reference_price=reference,
     )
     estimate = order_lock_estimate(
         instrument=instrument,
@@ -264,7 +299,8 @@ def order_submit(
     """
     from risk.pretrade import pretrade_check, trading_gate
 
-    instrument = order_validate(
+    instrument, reference, intent = _order_draft(
+        account=account,
         symbol=symbol,
         side=side,
         order_type=order_type,
@@ -274,24 +310,6 @@ def order_submit(
         stop_price=stop_price,
         expire_at=expire_at,
         stop_loss=stop_loss,
-    )
-    reference = order_reference_price(
-        instrument=instrument,
-        side=side,
-        order_type=order_type,
-        limit_price=limit_price,
-        stop_price=stop_price,
-    )
-    intent = _intent(
-        account_id=account.pk,
-        instrument=instrument,
-        side=side,
-        order_type=order_type,
-        quantity=quantity,
-        limit_price=limit_price,
-        stop_price=stop_price,
-        stop_loss=stop_loss,
-        reference_price=reference,
     )
     trading_gate(intent=intent)
     estimate = order_lock_estimate(

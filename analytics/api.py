@@ -12,8 +12,9 @@ from access.selectors import account_resolve
 from analytics import selectors, services
 from analytics.enums import SignalDecision, SignalDirection
 from analytics.models import Signal, Trade
+from kernel.serializers import DecimalField, DecimalOutputField
 from marketdata.api import CaseInsensitiveChoiceField
-from orders.api import PlainDecimalField, TradingView, _decimal_field, plain
+from orders.api import TradingView, plain
 from orders.selectors import order_get
 from trading_api.api.pagination import CursorPagination
 
@@ -48,14 +49,14 @@ class SignalQuerySerializer(PeriodQuerySerializer):
 
 class TradeSerializer(serializers.ModelSerializer):
     symbol = serializers.CharField(source="instrument.symbol", read_only=True)
-    quantity = PlainDecimalField()
-    entry_price = PlainDecimalField()
-    exit_price = PlainDecimalField()
-    pnl = PlainDecimalField()
-    pnl_pct = PlainDecimalField()
-    fees = PlainDecimalField()
-    initial_stop = PlainDecimalField()
-    r_multiple = PlainDecimalField()
+    quantity = DecimalOutputField()
+    entry_price = DecimalOutputField()
+    exit_price = DecimalOutputField()
+    pnl = DecimalOutputField()
+    pnl_pct = DecimalOutputField()
+    fees = DecimalOutputField()
+    initial_stop = DecimalOutputField()
+    r_multiple = DecimalOutputField()
 
     class Meta:
         model = Trade
@@ -78,8 +79,8 @@ class TradeSerializer(serializers.ModelSerializer):
 
 
 class SignalSerializer(serializers.ModelSerializer):
-    strength = PlainDecimalField()
-    outcome_r = PlainDecimalField()
+    strength = DecimalOutputField()
+    outcome_r = DecimalOutputField()
     order = serializers.IntegerField(source="order_id", read_only=True, allow_null=True)
 
     class Meta:
@@ -102,7 +103,7 @@ class SignalInputSerializer(serializers.Serializer):
     strategy = serializers.CharField(max_length=100)
     symbol = serializers.CharField(max_length=32)
     direction = CaseInsensitiveChoiceField(choices=SignalDirection.choices)
-    strength = _decimal_field(required=False, allow_null=True)
+    strength = DecimalField(required=False, allow_null=True)
     decision = CaseInsensitiveChoiceField(choices=SignalDecision.choices)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
     order = serializers.IntegerField(required=False, allow_null=True, min_value=1)

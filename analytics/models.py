@@ -1,17 +1,11 @@
 """Round-trip trades built from fills, and the signals a strategy reports."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from analytics.enums import SignalDecision, SignalDirection
+from kernel.db.fields import decimal_field
 from orders.enums import OrderSide
-
-
-def _decimal(**kwargs) -> models.DecimalField:
-    return models.DecimalField(
-        max_digits=settings.DECIMAL_MAX_DIGITS, decimal_places=settings.DECIMAL_PLACES, **kwargs
-    )
 
 
 class Trade(models.Model):
@@ -26,22 +20,24 @@ class Trade(models.Model):
     )
     side = models.CharField(max_length=8, choices=OrderSide.choices)
     # Largest absolute quantity held during the trade.
-    quantity = _decimal(default=0)
-    open_quantity = _decimal(default=0)
-    entry_quantity = _decimal(default=0)
-    entry_value = _decimal(default=0)
-    entry_price = _decimal(default=0)
-    # Running average cost of the open quantity (what realized PnL is measured against).
-    average_cost = _decimal(default=0)
-    exit_quantity = _decimal(default=0)
-    exit_value = _decimal(default=0)
-    exit_price = _decimal(null=True, blank=True)
-    gross_pnl = _decimal(default=0)
-    fees = _decimal(default=0)
-    pnl = _decimal(default=0)
-    pnl_pct = _decimal(null=True, blank=True)
-    initial_stop = _decimal(null=True, blank=True)
-    r_multiple = _decimal(null=True, blank=True)
+    quantity = decimal_field(default=0)
+    open_quantity = decimal_field(default=0)
+    entry_quantity = decimal_field(default=0)
+    entry_value = decimal_field(default=0)
+    entry_price = decimal_field(default=0)
+    # What the open quantity cost, and its average price: realized PnL is measured against it,
+    # by the same rule as the position's (`portfolio.accounting.position_after_fill`).
+    open_cost = decimal_field(default=0)
+    average_cost = decimal_field(default=0)
+    exit_quantity = decimal_field(default=0)
+    exit_value = decimal_field(default=0)
+    exit_price = decimal_field(null=True, blank=True)
+    gross_pnl = decimal_field(default=0)
+    fees = decimal_field(default=0)
+    pnl = decimal_field(default=0)
+    pnl_pct = decimal_field(null=True, blank=True)
+    initial_stop = decimal_field(null=True, blank=True)
+    r_multiple = decimal_field(null=True, blank=True)
     strategy = models.CharField(max_length=100, blank=True, default="")
     opened_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -73,13 +69,13 @@ class Signal(models.Model):
     strategy = models.CharField(max_length=100)
     symbol = models.CharField(max_length=32)
     direction = models.CharField(max_length=8, choices=SignalDirection.choices)
-    strength = _decimal(null=True, blank=True)
+    strength = decimal_field(null=True, blank=True)
     decision = models.CharField(max_length=10, choices=SignalDecision.choices)
     reason = models.TextField(blank=True, default="")
     order = models.ForeignKey(
         "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="signals"
     )
-    outcome_r = _decimal(null=True, blank=True)
+    outcome_r = decimal_field(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -6,13 +6,14 @@ from itertools import pairwise
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from access.models import Account
 from analytics.errors import InvalidPeriod
 from analytics.models import Signal, Trade
+from kernel.db.expressions import ExactMax, ExactSum
 from portfolio.models import Balance, EquitySnapshot, Position
 
 ZERO = Decimal(0)
@@ -112,7 +113,7 @@ def _curves_from_snapshots(*, account_id: int, start: datetime, end: datetime) -
         .values_list("timestamp", "equity", "drawdown_pct")
     )
     returns = [today[1] / yesterday[1] - 1 for yesterday, today in pairwise(closes) if yesterday[1]]
-    max_drawdown = snapshots.aggregate(value=Max("drawdown_pct"))["value"] or ZERO
+    max_drawdown = snapshots.aggregate(value=ExactMax("drawdown_pct"))["value"] or ZERO
     return {
         "returns": returns,
         "max_drawdown_pct": max_drawdown,
@@ -148,7 +149,7 @@ def _curves_from_trades(*, account: Account, trades: QuerySet[Trade]) -> dict[st
         later = (
             Trade.objects.filter(account=account)
             .filter(Q(closed_at__gte=points[0][0]) | Q(closed_at__isnull=True))
-            .aggregate(total=Sum("pnl"))["total"]
+            .aggregate(total=ExactSum("pnl"))["total"]
             or ZERO
         )
     equity = cash + at_cost - later
@@ -184,10 +185,10 @@ def performance_get(*, account: Account, start: datetime, end: datetime) -> dict
         trades=Count("id"),
         wins=Count("id", filter=Q(pnl__gt=0)),
         losses=Count("id", filter=Q(pnl__lt=0)),
-        total_pnl=Sum("pnl"),
-        gross_win=Sum("pnl", filter=Q(pnl__gt=0)),
-        gross_loss=Sum("pnl", filter=Q(pnl__lt=0)),
-        total_r=Sum("r_multiple"),
+        total_pnl=ExactSum("pnl"),
+        gross_win=ExactSum("pnl", filter=Q(pnl__gt=0)),
+        gross_loss=ExactSum("pnl", filter=Q(pnl__lt=0)),
+        total_r=ExactSum("r_multiple"),
         with_r=Count("r_multiple"),
     )
     count, wins, losses = totals["trades"], totals["wins"], totals["losses"]

@@ -8,9 +8,10 @@ from access.models import Account
 from analytics.enums import SignalDecision
 from analytics.models import Signal, Trade
 from audit.services import audit_record
+from kernel.decimals import quantize
 from orders.enums import OrderSide
 from orders.models import Fill, Order
-from orders.services.common import q
+from portfolio.accounting import PositionState, position_after_fill
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
@@ -18,6 +19,7 @@ HUNDRED = Decimal(100)
 
 def _trade_open(*, fill: Fill, quantity: Decimal, fee: Decimal) -> Trade:
     order = fill.order
+    cost = quantize(quantity * fill.price)
     trade = Trade.objects.create(
         account_id=fill.account_id,
         instrument_id=fill.instrument_id,
@@ -25,8 +27,9 @@ def _trade_open(*, fill: Fill, quantity: Decimal, fee: Decimal) -> Trade:
         side=fill.side,
         quantity=quantity,
         open_quantity=quantity,
+        open_cost=cost,
         entry_quantity=quantity,
-        entry_value=q(quantity * fill.price),
+        entry_value=cost,
         entry_price=fill.price,
         average_cost=fill.price,
         fees=fee,
@@ -39,7 +42,7 @@ def _trade_open(*, fill: Fill, quantity: Decimal, fee: Decimal) -> Trade:
         action="trade.opened",
         object_type="trade",
         object_id=str(trade.pk),
-        after={"fill_id": fill.pk, "side": trade.side, "quantity": str(quantity)},
+        after={"fill_id": fill.pk, "side": trade.side, "quantity": quantity},
         account_id=fill.account_id,
     )
     return trade
@@ -48,27 +51,32 @@ def _trade_open(*, fill: Fill, quantity: Decimal, fee: Decimal) -> Trade:
 def _trade_close(*, trade: Trade, closed_at) -> None:
     trade.closed_at = closed_at
     basis = trade.entry_price * trade.quantity
-    trade.pnl_pct = q(trade.pnl / basis * HUNDRED) if basis else None
+    trade.pnl_pct = quantize(trade.pnl / basis * HUNDRED) if basis else None
     if trade.initial_stop is not None and trade.initial_stop != trade.entry_price:
         risk = abs(trade.entry_price - trade.initial_stop) * trade.quantity
-        trade.r_multiple = q(trade.pnl / risk)
+        trade.r_multiple = quantize(trade.pnl / risk)
     if trade.opening_order_id is not None:
         Signal.objects.filter(order_id=trade.opening_order_id).update(outcome_r=trade.r_multiple)
     audit_record(
         action="trade.closed",
         object_type="trade",
         object_id=str(trade.pk),
-        after={"pnl": str(trade.pnl), "r_multiple": str(trade.r_multiple)},
+        after={"pnl": trade.pnl, "r_multiple": trade.r_multiple},
         account_id=trade.account_id,
     )
+
+
+def _signed(trade: Trade, quantity: Decimal) -> Decimal:
+    return quantity if trade.side == OrderSide.BUY else -quantity
 
 
 def trade_apply_fill(*, fill: Fill) -> list[Trade]:
     """Fold one fill into the account's round trips; return the trades it touched.
 
-    Must run inside the fill's transaction. A fill against the open trade reduces it (realizing
-    PnL at the trade's average cost) and closes it at zero; the rest of a flip opens the next.
-    Fees in a currency other than the instrument's are not mixed into trade PnL.
+    Must run inside the fill's transaction. The open trade moves by the position's own rule
+    (`portfolio.accounting.position_after_fill`), so its gross PnL is the position's realized
+    PnL over the same fills, to the last digit; the rest of a flip opens the next trade. Fees in
+    a currency other than the instrument's are not mixed into trade PnL.
     """
     quantity = fill.quantity
     fee = fill.fee if fill.fee_currency == fill.instrument.currency else ZERO
@@ -80,28 +88,34 @@ def trade_apply_fill(*, fill: Fill) -> list[Trade]:
     if trade is None:
         return [_trade_open(fill=fill, quantity=quantity, fee=fee)]
     if trade.side == fill.side:
-        trade.open_quantity += quantity
+        closed, rest = ZERO, ZERO
+        own = quantity if fill.side == OrderSide.BUY else -quantity
+    else:
+        closed = min(trade.open_quantity, quantity)
+        rest = quantity - closed
+        own = -_signed(trade, closed)
+    state, _ = position_after_fill(
+        PositionState(_signed(trade, trade.open_quantity), trade.open_cost, trade.gross_pnl),
+        signed_quantity=own,
+        price=fill.price,
+    )
+    trade.open_quantity = abs(state.quantity)
+    trade.open_cost = state.cost
+    trade.average_cost = state.average_price
+    trade.gross_pnl = state.realized_pnl
+    if trade.side == fill.side:
         trade.entry_quantity += quantity
-        trade.entry_value += q(quantity * fill.price)
-        trade.entry_price = q(trade.entry_value / trade.entry_quantity)
-        trade.average_cost = q(
-            (trade.average_cost * (trade.open_quantity - quantity) + fill.price * quantity)
-            / trade.open_quantity
-        )
+        trade.entry_value += quantize(quantity * fill.price)
+        trade.entry_price = quantize(trade.entry_value / trade.entry_quantity)
         trade.quantity = max(trade.quantity, trade.open_quantity)
         trade.fees += fee
         trade.pnl = trade.gross_pnl - trade.fees
         trade.save()
         return [trade]
-    closed = min(trade.open_quantity, quantity)
-    rest = quantity - closed
-    closing_fee = fee if rest == 0 else q(fee * closed / quantity)
-    direction = 1 if trade.side == OrderSide.BUY else -1
-    trade.gross_pnl += q((fill.price - trade.average_cost) * closed * direction)
-    trade.open_quantity -= closed
+    closing_fee = fee if rest == 0 else quantize(fee * closed / quantity)
     trade.exit_quantity += closed
-    trade.exit_value += q(closed * fill.price)
-    trade.exit_price = q(trade.exit_value / trade.exit_quantity)
+    trade.exit_value += quantize(closed * fill.price)
+    trade.exit_price = quantize(trade.exit_value / trade.exit_quantity)
     trade.fees += closing_fee
     trade.pnl = trade.gross_pnl - trade.fees
     if trade.open_quantity == 0:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from audit.context import Actor, actor_current
 from audit.enums import AuditKind
 from audit.models import AuditEntry
+from kernel.decimals import decimal_text
 
 GENESIS_HASH = "0" * 64
 
@@ -44,7 +45,7 @@ HASHED_FIELDS = (
 
 def _json_default(value: Any) -> Any:
     if isinstance(value, decimal.Decimal):
-        return format(value, "f")
+        return decimal_text(value)
     if isinstance(value, datetime.datetime):
         return _iso(value)
     if isinstance(value, (datetime.date, datetime.time)):

@@ -1,19 +1,19 @@
 """Market-data endpoints: instruments, quotes, candles and order books (read scope, data rate)."""
 
-from decimal import Decimal
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kernel.decimals import decimal_text
+from kernel.serializers import DecimalOutputField
 from marketdata import selectors
 from marketdata.enums import AssetClass, CandleInterval, InstrumentStatus
 from marketdata.models import Instrument
-from marketdata.simulator import decimal_plain
 from trading_api.api.pagination import CursorPagination
 
 CANDLE_LIMIT_DEFAULT = 500
@@ -30,16 +30,10 @@ class CaseInsensitiveChoiceField(serializers.ChoiceField):
         return super().to_internal_value(data.lower() if isinstance(data, str) else data)
 
 
-@extend_schema_field({"type": "string", "format": "decimal"})
-class DecimalPlainField(serializers.Field):
-    def to_representation(self, value: Decimal) -> Decimal:
-        return decimal_plain(value)
-
-
 class InstrumentSerializer(serializers.ModelSerializer):
-    tick_size = DecimalPlainField(read_only=True)
-    lot_size = DecimalPlainField(read_only=True)
-    min_quantity = DecimalPlainField(read_only=True)
+    tick_size = DecimalOutputField()
+    lot_size = DecimalOutputField()
+    min_quantity = DecimalOutputField()
 
     class Meta:
         model = Instrument
@@ -172,15 +166,11 @@ class CandleListView(MarketDataView):
             end=query.get("to"),
             limit=query["limit"],
         )
-        tick, lot = instrument.tick_size, instrument.lot_size
         results = [
             {
                 **row,
-                **{
-                    name: decimal_plain(row[name], step=tick)
-                    for name in ("open", "high", "low", "close")
-                },
-                "volume": decimal_plain(row["volume"], step=lot),
+                **{name: decimal_text(row[name]) for name in ("open", "high", "low", "close")},
+                "volume": decimal_text(row["volume"]),
             }
             for row in rows
         ]

@@ -17,11 +17,12 @@ from redis.exceptions import RedisError
 
 from engine.runner import cancellation_checkpoint
 from engine.sync import SyncWorker
+from kernel.decimals import decimal_normal
 from marketdata.candles import Bar, CandleBuilder
 from marketdata.enums import INTERVAL_SECONDS, MarketDataSource
 from marketdata.keys import market_group
 from marketdata.replay import ReplaySource
-from marketdata.simulator import InstrumentSimulator, InstrumentSpec, MarketTick, decimal_plain
+from marketdata.simulator import InstrumentSimulator, InstrumentSpec, MarketTick
 from trading_api.api.renderers import json_dumps
 
 logger = logging.getLogger(__name__)
@@ -73,14 +74,13 @@ def _load_replay(
             )
         )
         ids[instrument.symbol] = instrument.id
-        tick, lot = specs[-1].tick_size, specs[-1].lot_size
         bars[instrument.symbol] = [
             Bar(
                 instrument.symbol,
                 interval,
                 c.ts,
-                *(decimal_plain(price, step=tick) for price in (c.open, c.high, c.low, c.close)),
-                decimal_plain(c.volume, step=lot),
+                *(decimal_normal(price) for price in (c.open, c.high, c.low, c.close)),
+                decimal_normal(c.volume),
                 c.source,
             )
             for c in Candle.objects.filter(instrument=instrument, interval=interval).order_by("ts")

@@ -1,18 +1,11 @@
 """Instruments and OHLCV candles."""
 
-from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
+from kernel.db.fields import decimal_field
 from marketdata.enums import AssetClass, CandleInterval, InstrumentStatus, MarketDataSource
-
-
-def _decimal(**kwargs) -> models.DecimalField:
-    return models.DecimalField(
-        max_digits=settings.DECIMAL_MAX_DIGITS, decimal_places=settings.DECIMAL_PLACES, **kwargs
-    )
-
 
 # Symbols become parts of channel-layer group names, which allow only these characters.
 symbol_validator = RegexValidator(
@@ -25,18 +18,18 @@ class Instrument(models.Model):
     name = models.CharField(max_length=200)
     asset_class = models.CharField(max_length=16, choices=AssetClass.choices)
     currency = models.CharField(max_length=8)
-    tick_size = _decimal()
-    lot_size = _decimal()
-    min_quantity = _decimal()
+    tick_size = decimal_field()
+    lot_size = decimal_field()
+    min_quantity = decimal_field()
     status = models.CharField(
         max_length=16, choices=InstrumentStatus.choices, default=InstrumentStatus.TRADING
     )
     # Simulator parameters: a geometric Brownian motion with annualised drift and volatility.
-    sim_initial_price = _decimal(verbose_name="simulator initial price")
-    sim_drift = _decimal(default=0, verbose_name="simulator drift (annual)")
-    sim_volatility = _decimal(verbose_name="simulator volatility (annual)")
-    sim_spread_bps = _decimal(verbose_name="simulator spread (basis points)")
-    sim_tick_interval_s = _decimal(
+    sim_initial_price = decimal_field(verbose_name="simulator initial price")
+    sim_drift = decimal_field(default=0, verbose_name="simulator drift (annual)")
+    sim_volatility = decimal_field(verbose_name="simulator volatility (annual)")
+    sim_spread_bps = decimal_field(verbose_name="simulator spread (basis points)")
+    sim_tick_interval_s = decimal_field(
         null=True,
         blank=True,
         verbose_name="simulator tick interval (s)",
@@ -79,11 +72,11 @@ class Candle(models.Model):
     instrument = models.ForeignKey(Instrument, on_delete=models.PROTECT, related_name="candles")
     interval = models.CharField(max_length=8, choices=CandleInterval.choices)
     ts = models.DateTimeField()
-    open = _decimal()
-    high = _decimal()
-    low = _decimal()
-    close = _decimal()
-    volume = _decimal()
+    open = decimal_field()
+    high = decimal_field()
+    low = decimal_field()
+    close = decimal_field()
+    volume = decimal_field()
     source = models.CharField(max_length=16, choices=MarketDataSource.choices)
 
     class Meta:

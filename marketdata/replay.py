@@ -4,9 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from kernel.decimals import step_floor
 from marketdata.candles import Bar
 from marketdata.enums import MarketDataSource
-from marketdata.simulator import InstrumentSpec, MarketTick, QuoteMaker, quantity_floor
+from marketdata.simulator import InstrumentSpec, MarketTick, QuoteMaker
 
 # Prints per bar; the path runs open, the nearer extreme first, the other extreme, close.
 _POINTS_PER_BAR = 4
@@ -62,7 +63,7 @@ class ReplaySource:
                 path = (bar.open, bar.low, bar.high, bar.close)
             else:
                 path = (bar.open, bar.high, bar.low, bar.close)
-            size = quantity_floor(bar.volume / _POINTS_PER_BAR, spec.lot_size)
+            size = step_floor(bar.volume / _POINTS_PER_BAR, spec.lot_size)
             for index, price in enumerate(path):
                 last = index == _POINTS_PER_BAR - 1
                 points.append(_Point(bar.ts + step * index, price, size, bar if last else None))

@@ -6,11 +6,12 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.conf import settings
 
+from kernel.decimals import step_floor
 from marketdata.candles import bucket_start
 from marketdata.enums import AssetClass, CandleInterval, MarketDataSource
 from marketdata.models import Candle, Instrument
 from marketdata.services import candles_bulk_insert
-from marketdata.simulator import PriceWalk, quantity_floor
+from marketdata.simulator import PriceWalk
 
 D = Decimal
 DEMO_INSTRUMENTS = [
@@ -115,7 +116,7 @@ def candles_simulate(
         close = prices[-1]
         volume = sum(
             (
-                quantity_floor(lot * sizes.randint(1, 20), instrument.lot_size.normalize())
+                step_floor(lot * sizes.randint(1, 20), instrument.lot_size.normalize())
                 for _ in range(_STEPS_PER_MINUTE)
             ),
             D(0),

@@ -6,14 +6,15 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import BigIntegerField, DateTimeField, Func, Max, Min, QuerySet, Sum
+from django.db.models import BigIntegerField, DateTimeField, Func, Max, Min, QuerySet
 
+from kernel.db.expressions import ExactMax, ExactMin, ExactSum
+from kernel.decimals import decimal_text
 from marketdata.candles import bucket_start
 from marketdata.enums import INTERVAL_SECONDS, CandleInterval, InstrumentStatus
 from marketdata.errors import MarketDataUnavailable, SymbolNotFound
 from marketdata.keys import book_cache_key, quote_cache_key
 from marketdata.models import Candle, Instrument
-from marketdata.simulator import decimal_plain
 
 BASE_INTERVAL = CandleInterval.M1.value
 _CANDLE_FIELDS = ("ts", "open", "high", "low", "close", "volume", "source")
@@ -98,7 +99,7 @@ def _unavailable(instrument: Instrument, what: str) -> MarketDataUnavailable:
             "last_close": None
             if last is None
             else {
-                "price": decimal_plain(last.close, step=instrument.tick_size),
+                "price": decimal_text(last.close),
                 "timestamp": last.ts,
                 "interval": last.interval,
             },
@@ -226,7 +227,7 @@ def _derived(
     buckets = (
         base.annotate(bucket=_bucket_expression(seconds))
         .values("bucket")
-        .annotate(high=Max("high"), low=Min("low"), volume=Sum("volume"))
+        .annotate(high=ExactMax("high"), low=ExactMin("low"), volume=ExactSum("volume"))
         .annotate(first_ts=Min("ts"), last_ts=Max("ts"))
         .order_by("bucket" if start is not None else "-bucket")[:limit]
     )

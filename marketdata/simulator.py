@@ -3,9 +3,10 @@
 import random
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal, localcontext
+from decimal import Decimal, localcontext
 from typing import Any
 
+from kernel.decimals import step_ceil, step_floor
 from marketdata.enums import MarketDataSource
 
 _SECONDS_PER_YEAR = Decimal(365 * 24 * 3600)
@@ -18,36 +19,6 @@ _WALK_PRECISION = 20
 _QUOTE_SIZE_MULTIPLES = (1, 100)
 _TRADE_SIZE_MULTIPLES = (1, 20)
 _BOOK_COUNT_RANGE = (1, 12)
-
-
-def _on_step(units: Decimal, step: Decimal) -> Decimal:
-    value = (units * step).quantize(step)
-    # A step such as 1E+3 would print sizes as 5.2E+4; whole numbers keep exponent 0.
-    return value.quantize(_ONE) if value.as_tuple().exponent > 0 else value
-
-
-def price_floor(price: Decimal, tick: Decimal) -> Decimal:
-    """Return the highest multiple of `tick` at or below `price`."""
-    return _on_step((price / tick).to_integral_value(rounding=ROUND_FLOOR), tick)
-
-
-def price_ceil(price: Decimal, tick: Decimal) -> Decimal:
-    """Return the lowest multiple of `tick` at or above `price`."""
-    return _on_step((price / tick).to_integral_value(rounding=ROUND_CEILING), tick)
-
-
-def quantity_floor(quantity: Decimal, lot: Decimal) -> Decimal:
-    """Return `quantity` rounded down to a whole number of lots."""
-    return price_floor(quantity, lot)
-
-
-def decimal_plain(value: Decimal, *, step: Decimal | None = None) -> Decimal:
-    """Return `value` without the column's trailing zeros: on `step` when it lies on it."""
-    if step is not None and value == value.quantize(step.normalize()):
-        return value.quantize(step.normalize())
-    normalized = value.normalize()
-    # normalize() writes 100 as 1E+2; an exponent of 0 prints it as "100".
-    return normalized.quantize(Decimal(1)) if normalized.as_tuple().exponent > 0 else normalized
 
 
 @dataclass(frozen=True)
@@ -190,7 +161,7 @@ class QuoteMaker:
 
     def _size(self, multiples: tuple[int, int]) -> Decimal:
         size = self.spec.min_quantity * self.rng.randint(*multiples)
-        return max(quantity_floor(size, self.spec.lot_size), self.spec.lot_size)
+        return max(step_floor(size, self.spec.lot_size), self.spec.lot_size)
 
     def tick(
         self,
@@ -209,8 +180,8 @@ class QuoteMaker:
         spec = self.spec
         tick = spec.tick_size
         half_spread = mid * spec.spread_bps / _BPS / _TWO
-        bid = price_floor(mid - half_spread, tick)
-        ask = price_ceil(mid + half_spread, tick)
+        bid = step_floor(mid - half_spread, tick)
+        ask = step_ceil(mid + half_spread, tick)
         if ask <= bid:
             ask = bid + tick
         if bid <= 0:
@@ -305,7 +276,7 @@ class PriceWalk:
     def step(self, dt_s: Decimal) -> Decimal:
         """Advance `dt_s` seconds; return the new (unrounded) mid price."""
         drift_term, shock_scale = self._terms_for(dt_s)
-        shock = Decimal(self.rng.gauss(0.0, 1.0))
+        shock = Decimal.from_float(self.rng.gauss(0.0, 1.0))
         with localcontext() as ctx:
             ctx.prec = _WALK_PRECISION
             self.price = self.price * (drift_term + shock_scale * shock).exp()

@@ -1,11 +1,9 @@
 """Order and fill endpoints: entry, preview, lifecycle, lists (thin views over services)."""
 
-from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
@@ -13,8 +11,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.selectors import account_ids_for, account_resolve
+from kernel.decimals import decimals_as_text
+from kernel.serializers import DecimalField, DecimalOutputField
 from marketdata.api import CaseInsensitiveChoiceField
-from marketdata.simulator import decimal_plain
 from orders import selectors, services
 from orders.enums import OrderSide, OrderStatus, OrderType, TimeInForce
 from orders.errors import OrderValidationError
@@ -22,43 +21,16 @@ from orders.models import Fill, Order, OrderEvent
 from trading_api.api.pagination import CursorPagination
 
 
-def _decimal_field(**kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(
-        max_digits=settings.DECIMAL_MAX_DIGITS, decimal_places=settings.DECIMAL_PLACES, **kwargs
-    )
-
-
 def plain(value: Any) -> Any:
-    """Return Decimals without the column's trailing zeros (rendered as strings)."""
-    if isinstance(value, Decimal):
-        return decimal_plain(value)
-    if isinstance(value, dict):
-        return {name: plain(item) for name, item in value.items()}
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
-
-
-@extend_schema_field({"type": "string", "format": "decimal", "nullable": True})
-class PlainDecimalField(serializers.Field):
-    """A Decimal without the column's trailing zeros (a string in JSON); null stays null."""
-
-    def __init__(self, **kwargs):
-        super().__init__(read_only=True, **kwargs)
-
-    def get_attribute(self, instance):
-        value = super().get_attribute(instance)
-        return None if value is None else Decimal(value)
-
-    def to_representation(self, value):
-        return decimal_plain(value)
+    """Return `value` with every Decimal as its one text form (lists and dicts too)."""
+    return decimals_as_text(value)
 
 
 class FillSerializer(serializers.ModelSerializer):
     symbol = serializers.CharField(source="instrument.symbol", read_only=True)
-    quantity = PlainDecimalField()
-    price = PlainDecimalField()
-    fee = PlainDecimalField()
+    quantity = DecimalOutputField()
+    price = DecimalOutputField()
+    fee = DecimalOutputField()
 
     class Meta:
         model = Fill
@@ -80,8 +52,8 @@ class FillSerializer(serializers.ModelSerializer):
 class OrderEventSerializer(serializers.ModelSerializer):
     status_before = serializers.CharField(read_only=True)
     status_after = serializers.CharField(read_only=True)
-    quantity = PlainDecimalField()
-    price = PlainDecimalField()
+    quantity = DecimalOutputField()
+    price = DecimalOutputField()
 
     class Meta:
         model = OrderEvent
@@ -100,14 +72,14 @@ class OrderEventSerializer(serializers.ModelSerializer):
 class OrderSerializer(serializers.ModelSerializer):
     symbol = serializers.CharField(source="instrument.symbol", read_only=True)
     account = serializers.IntegerField(source="account_id", read_only=True)
-    quantity = PlainDecimalField()
-    filled_quantity = PlainDecimalField()
-    remaining_quantity = PlainDecimalField()
-    limit_price = PlainDecimalField()
-    stop_price = PlainDecimalField()
-    average_fill_price = PlainDecimalField()
-    stop_loss = PlainDecimalField()
-    locked_amount = PlainDecimalField()
+    quantity = DecimalOutputField()
+    filled_quantity = DecimalOutputField()
+    remaining_quantity = DecimalOutputField()
+    limit_price = DecimalOutputField()
+    stop_price = DecimalOutputField()
+    average_fill_price = DecimalOutputField()
+    stop_loss = DecimalOutputField()
+    locked_amount = DecimalOutputField()
 
     class Meta:
         model = Order
@@ -153,11 +125,11 @@ class OrderInputSerializer(serializers.Serializer):
     side = CaseInsensitiveChoiceField(choices=OrderSide.choices)
     order_type = CaseInsensitiveChoiceField(choices=OrderType.choices, default=OrderType.MARKET)
     time_in_force = CaseInsensitiveChoiceField(choices=TimeInForce.choices, default="gtc")
-    quantity = _decimal_field()
-    limit_price = _decimal_field(required=False, allow_null=True)
-    stop_price = _decimal_field(required=False, allow_null=True)
+    quantity = DecimalField()
+    limit_price = DecimalField(required=False, allow_null=True)
+    stop_price = DecimalField(required=False, allow_null=True)
     expire_at = serializers.DateTimeField(required=False, allow_null=True)
-    stop_loss = _decimal_field(required=False, allow_null=True)
+    stop_loss = DecimalField(required=False, allow_null=True)
     client_order_id = serializers.CharField(max_length=64, required=False, allow_blank=False)
     strategy = serializers.CharField(max_length=100, required=False, allow_blank=True)
     signal = serializers.CharField(max_length=100, required=False, allow_null=True)
@@ -168,9 +140,9 @@ class OrderInputSerializer(serializers.Serializer):
 
 
 class OrderModifySerializer(serializers.Serializer):
-    quantity = _decimal_field(required=False)
-    limit_price = _decimal_field(required=False)
-    stop_price = _decimal_field(required=False)
+    quantity = DecimalField(required=False)
+    limit_price = DecimalField(required=False)
+    stop_price = DecimalField(required=False)
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs:

@@ -46,3 +46,15 @@ class FillRefused(ConflictError):
     """The venue reported a fill the order cannot take (larger than what remains)."""
 
     code = "FILL_REFUSED"
+
+
+class VenueFenced(ConflictError):
+    """A venue whose epoch is no longer the current one tried to act: another venue leads."""
+
+    code = "VENUE_FENCED"
+
+
+class PositionAlreadyClosing(ConflictError):
+    """Working orders on the reducing side already close the whole position."""
+
+    code = "POSITION_ALREADY_CLOSING"

@@ -9,7 +9,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
 
-from marketdata.simulator import decimal_plain
+from kernel.decimals import decimal_text
 from trading_api.runtime import main_loop_get
 
 logger = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ def account_group(account_id: int, stream: str) -> str:
 
 def _text(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return str(decimal_plain(value))
+        return decimal_text(value)
     if hasattr(value, "isoformat"):
         return value.isoformat().replace("+00:00", "Z")
     return value

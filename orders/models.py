@@ -1,16 +1,10 @@
 """Orders, their immutable events, and fills."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
+from kernel.db.fields import decimal_field
 from orders.enums import OrderEventType, OrderSide, OrderStatus, OrderType, TimeInForce
-
-
-def _decimal(**kwargs) -> models.DecimalField:
-    return models.DecimalField(
-        max_digits=settings.DECIMAL_MAX_DIGITS, decimal_places=settings.DECIMAL_PLACES, **kwargs
-    )
 
 
 class Liquidity(models.TextChoices):
@@ -27,24 +21,28 @@ class Order(models.Model):
     side = models.CharField(max_length=8, choices=OrderSide.choices)
     order_type = models.CharField(max_length=16, choices=OrderType.choices)
     time_in_force = models.CharField(max_length=8, choices=TimeInForce.choices)
-    quantity = _decimal()
-    filled_quantity = _decimal(default=0)
-    limit_price = _decimal(null=True, blank=True)
-    stop_price = _decimal(null=True, blank=True)
+    quantity = decimal_field()
+    filled_quantity = decimal_field(default=0)
+    limit_price = decimal_field(null=True, blank=True)
+    stop_price = decimal_field(null=True, blank=True)
     expire_at = models.DateTimeField(null=True, blank=True)
-    average_fill_price = _decimal(null=True, blank=True)
+    average_fill_price = decimal_field(null=True, blank=True)
     status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.NEW)
     reject_code = models.CharField(max_length=64, blank=True, default="")
     reject_reason = models.TextField(blank=True, default="")
-    stop_loss = _decimal(null=True, blank=True)
+    stop_loss = decimal_field(null=True, blank=True)
     strategy = models.CharField(max_length=100, blank=True, default="")
     # A plain reference until signals are stored as rows of their own; null means no signal.
     signal = models.CharField(max_length=100, null=True, blank=True)  # noqa: DJ001
     version = models.PositiveIntegerField(default=1)
     venue_order_id = models.CharField(max_length=64, blank=True, default="")
     triggered_at = models.DateTimeField(null=True, blank=True)
-    # Cash this order reserves in the instrument's currency; released by fills, cancel, expiry.
-    locked_amount = _decimal(default=0)
+    # Cash this order reserves in the instrument's currency: for a buy, its remaining quantity at
+    # `lock_price` plus the fee (orders.pricing.order_lock); released by fills, cancel, expiry.
+    locked_amount = decimal_field(default=0)
+    lock_price = decimal_field(null=True, blank=True)
+    # Market and stop orders never fill beyond this price (the risk setting's protection band).
+    protection_price = decimal_field(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -88,8 +86,8 @@ class OrderEvent(models.Model):
     type = models.CharField(max_length=20, choices=OrderEventType.choices)
     status_before = models.CharField(max_length=20, choices=OrderStatus.choices, blank=True)
     status_after = models.CharField(max_length=20, choices=OrderStatus.choices)
-    quantity = _decimal(null=True, blank=True)
-    price = _decimal(null=True, blank=True)
+    quantity = decimal_field(null=True, blank=True)
+    price = decimal_field(null=True, blank=True)
     data = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -108,9 +106,9 @@ class Fill(models.Model):
         "marketdata.Instrument", on_delete=models.PROTECT, related_name="fills"
     )
     side = models.CharField(max_length=8, choices=OrderSide.choices)
-    quantity = _decimal()
-    price = _decimal()
-    fee = _decimal(default=0)
+    quantity = decimal_field()
+    price = decimal_field()
+    fee = decimal_field(default=0)
     fee_currency = models.CharField(max_length=10)
     liquidity = models.CharField(max_length=8, choices=Liquidity.choices)
     executed_at = models.DateTimeField()
@@ -131,3 +129,15 @@ class Fill(models.Model):
 
     def __str__(self) -> str:
         return f"fill {self.venue_exec_id} of order {self.order_id}"
+
+
+class VenueEpoch(models.Model):
+    """The fencing token of the venue that may book fills: one row, its epoch bumped by each
+    venue that starts as leader. A venue whose epoch is no longer current books nothing."""
+
+    epoch = models.PositiveBigIntegerField(default=0)
+    holder = models.CharField(max_length=200, blank=True, default="")
+    started_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"venue epoch {self.epoch} ({self.holder})"

@@ -9,7 +9,8 @@ from rest_framework.response import Response
 
 from access.selectors import account_resolve
 from orders.api import OrderSerializer, TradingView, plain
-from portfolio import selectors, services
+from orders.services.positions import position_close, position_close_all
+from portfolio import selectors
 from portfolio.equity import equity_curve
 
 INTERVAL_SECONDS = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "1d": 86400}
@@ -50,7 +51,7 @@ class PositionListView(TradingView):
     @extend_schema(operation_id="positions_close_all", responses={207: OpenApiTypes.OBJECT})
     def delete(self, request: Request) -> Response:
         account = account_resolve(request)
-        results = services.position_close_all(account=account, reason="close all by client")
+        results = position_close_all(account=account, reason="close all by client")
         return Response(results, status=status.HTTP_207_MULTI_STATUS)
 
 
@@ -65,7 +66,7 @@ class PositionDetailView(TradingView):
     @extend_schema(responses={201: OrderSerializer})
     def delete(self, request: Request, symbol: str) -> Response:
         account = account_resolve(request)
-        order = services.position_close(account=account, symbol=symbol, reason="close by client")
+        order = position_close(account=account, symbol=symbol, reason="close by client")
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
 

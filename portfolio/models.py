@@ -1,22 +1,16 @@
 """Balances, the cash ledger behind them, and positions."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import BooleanField, F, Func, Q
 
-
-def _decimal(**kwargs) -> models.DecimalField:
-    return models.DecimalField(
-        max_digits=settings.DECIMAL_MAX_DIGITS, decimal_places=settings.DECIMAL_PLACES, **kwargs
-    )
+from kernel.db.fields import decimal_field
 
 
 class TotalIsSum(Func):
-    """`total = available + locked`: exact on PostgreSQL.
+    """`total = available + locked`, exactly, on every backend.
 
-    SQLite keeps decimals as 8-byte floats, where an exact sum of two stored values can miss the
-    stored total by one rounding step, so there the check allows that float error (1e-12
-    relative) and the exact rule is kept by the services, which compute in Decimal.
+    On SQLite the kernel's backend stores decimals as text and adds them with DECIMAL_ADD, so
+    the check has no tolerance there either.
     """
 
     output_field = BooleanField()
@@ -30,8 +24,8 @@ class TotalIsSum(Func):
 
     def as_sqlite(self, compiler, connection, **extra_context):
         total, available, locked = (compiler.compile(e) for e in self.get_source_expressions())
-        sql = f"ABS({total[0]} - ({available[0]} + {locked[0]})) <= 1e-12 * MAX(1, ABS({total[0]}))"
-        return sql, (*total[1], *available[1], *locked[1], *total[1])
+        sql = f"{total[0]} = DECIMAL_ADD({available[0]}, {locked[0]})"
+        return sql, (*total[1], *available[1], *locked[1])
 
 
 class LedgerKind(models.TextChoices):
@@ -46,9 +40,9 @@ class Balance(models.Model):
 
     account = models.ForeignKey("access.Account", on_delete=models.PROTECT, related_name="balances")
     currency = models.CharField(max_length=10)
-    total = _decimal(default=0)
-    available = _decimal(default=0)
-    locked = _decimal(default=0)
+    total = decimal_field(default=0)
+    available = decimal_field(default=0)
+    locked = decimal_field(default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -62,6 +56,9 @@ class Balance(models.Model):
                 name="balance_total_is_sum",
             ),
             models.CheckConstraint(condition=Q(locked__gte=0), name="balance_locked_gte_0"),
+            # No margin: cash is never overdrawn, so total (= available + locked) is never
+            # below zero either.
+            models.CheckConstraint(condition=Q(available__gte=0), name="balance_available_gte_0"),
         ]
 
     def __str__(self) -> str:
@@ -75,7 +72,7 @@ class LedgerEntry(models.Model):
         "access.Account", on_delete=models.PROTECT, related_name="ledger_entries"
     )
     currency = models.CharField(max_length=10)
-    amount = _decimal()
+    amount = decimal_field()
     kind = models.CharField(max_length=16, choices=LedgerKind.choices)
     fill = models.ForeignKey(
         "orders.Fill", on_delete=models.PROTECT, null=True, blank=True, related_name="ledger"
@@ -103,9 +100,12 @@ class Position(models.Model):
     instrument = models.ForeignKey(
         "marketdata.Instrument", on_delete=models.PROTECT, related_name="positions"
     )
-    quantity = _decimal(default=0)
-    average_entry_price = _decimal(default=0)
-    realized_pnl = _decimal(default=0)
+    quantity = decimal_field(default=0)
+    # What the open quantity cost (sum of quantity x price, released pro rata when it shrinks);
+    # the average entry price is this over the quantity.
+    cost_basis = decimal_field(default=0)
+    average_entry_price = decimal_field(default=0)
+    realized_pnl = decimal_field(default=0)
     opened_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -128,11 +128,11 @@ class EquitySnapshot(models.Model):
         "access.Account", on_delete=models.CASCADE, related_name="equity_snapshots"
     )
     timestamp = models.DateTimeField()
-    equity = _decimal()
-    cash = _decimal()
-    positions_value = _decimal()
-    peak_equity = _decimal()
-    drawdown_pct = _decimal()
+    equity = decimal_field()
+    cash = decimal_field()
+    positions_value = decimal_field()
+    peak_equity = decimal_field()
+    drawdown_pct = decimal_field()
 
     class Meta:
         ordering = ["timestamp", "id"]

@@ -3,21 +3,15 @@
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 
 from audit.services import audit_record
+from kernel.decimals import quantize
 from portfolio.accounting import PositionState, position_after_fill
-from portfolio.errors import InvalidAmount, PositionNotFound
+from portfolio.errors import InvalidAmount
 from portfolio.models import Balance, LedgerEntry, LedgerKind, Position
-from trading_api.errors import ApplicationError
 
 ZERO = Decimal(0)
-
-
-def money_quantize(value: Decimal) -> Decimal:
-    """Return `value` rounded half-even to the project's decimal places."""
-    return value.quantize(Decimal(1).scaleb(-settings.DECIMAL_PLACES))
 
 
 def balance_snapshot(balance: Balance) -> dict[str, Any]:
@@ -82,6 +76,14 @@ def balance_release(*, balance: Balance, amount: Decimal) -> Balance:
     return balance_lock(balance=balance, amount=-amount)
 
 
+def balances_get_for_update(*, account_id: int, currencies: set[str]) -> dict[str, Balance]:
+    """Return the account's balance rows in `currencies`, row-locked in currency order."""
+    return {
+        currency: balance_get_for_update(account_id=account_id, currency=currency)
+        for currency in sorted(currencies)
+    }
+
+
 def fill_account(
     *,
     account_id: int,
@@ -90,18 +92,17 @@ def fill_account(
     fill,
     signed_quantity: Decimal,
     release: Decimal,
+    balances: dict[str, Balance],
 ) -> tuple[list[Balance], Position]:
-    """Book a fill: trade and fee ledger entries, the balance (lock share released), the position.
+    """Book a fill: trade and fee ledger entries, the balances (lock share released), the position.
 
-    Call inside the fill's transaction with the order row locked. Returns (balances, position).
+    Call inside the fill's transaction with the order row and `balances` (from
+    `balances_get_for_update`, covering the instrument and fee currencies) locked.
+    Returns (balances, position).
     """
     currency = instrument.currency
     fee_currency = (fill.fee_currency or currency).upper()
-    balances = {
-        c: balance_get_for_update(account_id=account_id, currency=c)
-        for c in sorted({currency, fee_currency})
-    }
-    cash = money_quantize(-(signed_quantity * fill.price))
+    cash = quantize(-(signed_quantity * fill.price))
     LedgerEntry.objects.create(
         account_id=account_id,
         currency=currency,
@@ -128,7 +129,7 @@ def fill_account(
 
     position = position_get_for_update(account_id=account_id, instrument_id=instrument.pk)
     state, _ = position_after_fill(
-        PositionState(position.quantity, position.average_entry_price, position.realized_pnl),
+        PositionState(position.quantity, position.cost_basis, position.realized_pnl),
         signed_quantity=signed_quantity,
         price=fill.price,
     )
@@ -138,6 +139,7 @@ def fill_account(
     elif opened:
         position.opened_at = fill.executed_at
     position.quantity = state.quantity
+    position.cost_basis = state.cost
     position.average_entry_price = state.average_price
     position.realized_pnl = state.realized_pnl
     position.save()
@@ -150,61 +152,3 @@ def position_get_for_update(*, account_id: int, instrument_id: int) -> Position:
     return Position.objects.select_for_update().get(
         account_id=account_id, instrument_id=instrument_id
     )
-
-
-def position_close(*, account, symbol: str, reason: str = "position close") -> Any:
-    """Submit a market order for the whole open quantity of `symbol`; return the order.
-
-    Raises PositionNotFound when the account holds no open position in `symbol`.
-    """
-    from orders.enums import OrderSide, OrderType, TimeInForce
-    from orders.services import order_submit
-
-    position = (
-        Position.objects.select_related("instrument")
-        .filter(account_id=account.pk, instrument__symbol=symbol.upper())
-        .exclude(quantity=0)
-        .first()
-    )
-    if position is None:
-        raise PositionNotFound(
-            f"No open position in {symbol.upper()}", details={"symbol": symbol.upper()}
-        )
-    return order_submit(
-        account=account,
-        symbol=position.instrument.symbol,
-        side=OrderSide.SELL if position.quantity > 0 else OrderSide.BUY,
-        order_type=OrderType.MARKET,
-        time_in_force=TimeInForce.GTC,
-        quantity=abs(position.quantity),
-        note=reason,
-    )
-
-
-def position_close_all(*, account, reason: str = "close all") -> list[dict[str, Any]]:
-    """Close every open position; return one result per position (symbol, status_code, order)."""
-    results: list[dict[str, Any]] = []
-    symbols = (
-        Position.objects.filter(account_id=account.pk)
-        .exclude(quantity=0)
-        .order_by("instrument__symbol")
-        .values_list("instrument__symbol", flat=True)
-    )
-    for symbol in list(symbols):
-        try:
-            order = position_close(account=account, symbol=symbol, reason=reason)
-        except ApplicationError as error:
-            details = error.details or {}
-            results.append(
-                {
-                    "symbol": symbol,
-                    "status_code": error.status_code,
-                    "order_id": details.get("order_id"),
-                    "error": {"code": error.code, "message": error.message},
-                }
-            )
-        else:
-            results.append(
-                {"symbol": symbol, "status_code": 201, "order_id": order.pk, "status": order.status}
-            )
-    return results

@@ -12,13 +12,14 @@ from django.utils import timezone
 
 from access.models import Account
 from audit.services import audit_record
+from kernel.decimals import decimal_text
 from portfolio.equity import equity_snapshot_latest
 from portfolio.models import EquitySnapshot
 from risk.enums import DrawdownZone
 from risk.errors import CircuitBreakerNotTripped, OverrideInvalid
 from risk.events import risk_event_publish
 from risk.models import CircuitBreaker
-from risk.selectors import dd_zone_for, plain_decimal, risk_config_values, risk_limits_effective
+from risk.selectors import dd_zone_for, risk_config_values, risk_limits_effective
 
 
 def day_start_get(*, now: datetime) -> datetime:
@@ -85,16 +86,16 @@ def breach_reason(*, account_id: int, status: dict[str, Any]) -> str | None:
     reasons = []
     if daily_limit is not None and status["daily_loss"] > daily_limit:
         reasons.append(
-            f"daily loss {plain_decimal(status['daily_loss'])} exceeds the limit "
-            f"{plain_decimal(Decimal(daily_limit))}"
+            f"daily loss {decimal_text(status['daily_loss'])} exceeds the limit "
+            f"{decimal_text(Decimal(daily_limit))}"
         )
     if max_drawdown is not None and status["drawdown_pct"] > max_drawdown:
         reasons.append(
-            f"drawdown {plain_decimal(status['drawdown_pct'])}% exceeds the maximum "
-            f"{plain_decimal(Decimal(max_drawdown))}%"
+            f"drawdown {decimal_text(status['drawdown_pct'])}% exceeds the maximum "
+            f"{decimal_text(Decimal(max_drawdown))}%"
         )
     if status["dd_zone"] == DrawdownZone.HALT:
-        reasons.append(f"drawdown {plain_decimal(status['drawdown_pct'])}% is in the halt zone")
+        reasons.append(f"drawdown {decimal_text(status['drawdown_pct'])}% is in the halt zone")
     return "; ".join(reasons) or None
 
 
@@ -181,8 +182,8 @@ def risk_evaluate(
                 "cause": "dd_zone",
                 "dd_zone": status["dd_zone"],
                 "previous_dd_zone": previous_zone,
-                "risk_level": plain_decimal(status["risk_level"]),
-                "drawdown_pct": plain_decimal(status["drawdown_pct"]),
+                "risk_level": decimal_text(status["risk_level"]),
+                "drawdown_pct": decimal_text(status["drawdown_pct"]),
             },
         )
     reason = breach_reason(account_id=account.pk, status=status)

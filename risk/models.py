@@ -1,22 +1,19 @@
 """Risk configuration and its history, trading state and its history, manual overrides."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
 from access.models import Account
+from kernel.db.fields import decimal_field
 from risk.enums import OverrideKind, OverrideStatus, TradingStateValue
-
-
-def _decimal(**kwargs) -> models.DecimalField:
-    return models.DecimalField(
-        max_digits=settings.DECIMAL_MAX_DIGITS, decimal_places=settings.DECIMAL_PLACES, **kwargs
-    )
 
 
 def _limit(verbose_name: str) -> models.DecimalField:
     """A nullable limit: empty means no limit."""
-    return _decimal(null=True, blank=True, verbose_name=verbose_name)
+    return decimal_field(null=True, blank=True, verbose_name=verbose_name)
 
 
 class RiskConfig(models.Model):
@@ -29,6 +26,14 @@ class RiskConfig(models.Model):
     max_gross_exposure = _limit("max gross exposure")
     max_open_orders = models.PositiveIntegerField(null=True, blank=True)
     price_band_pct = _limit("price band (% around the reference quote)")
+    market_protection_pct = decimal_field(
+        null=True,
+        blank=True,
+        default=Decimal(1),
+        verbose_name="market protection (% beyond the reference)",
+        help_text="Market and stop orders lock cash for, and never fill beyond, this far past "
+        "their reference price (the quote at entry, or the stop). Empty: no band.",
+    )
     allowed_symbols = models.JSONField(default=list, blank=True, help_text="Empty: all symbols.")
     blocked_symbols = models.JSONField(default=list, blank=True)
     daily_loss_limit = _limit("daily loss limit")
@@ -53,6 +58,10 @@ class RiskConfig(models.Model):
             models.CheckConstraint(
                 condition=Q(risk_per_trade_pct__isnull=True) | Q(risk_per_trade_pct__gte=0),
                 name="risk_config_risk_per_trade_gte_0",
+            ),
+            models.CheckConstraint(
+                condition=Q(market_protection_pct__isnull=True) | Q(market_protection_pct__gte=0),
+                name="risk_config_market_protection_gte_0",
             ),
         ]
 

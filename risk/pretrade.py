@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Case, Count, DecimalField, F, Q, Sum, Value, When
-from django.db.models.functions import Abs, Coalesce
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from kernel.db.expressions import ExactAbs, ExactMul, ExactSub, ExactSum
+from kernel.decimals import decimal_text
 from marketdata.enums import InstrumentStatus
 from marketdata.models import Instrument
 from risk.enums import RiskRule, TradingStateValue
@@ -21,20 +19,6 @@ from risk.errors import TradingReduceOnly, TradingStopped
 
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
-
-# Accounts whose position-reducing orders pass the gate whatever the state: set only while
-# `trading_stop`/`trading_halt` flatten the positions of an account they have just stopped.
-_reducing_allowed: ContextVar[frozenset[int]] = ContextVar("reducing_allowed", default=frozenset())
-
-
-@contextmanager
-def reducing_orders_allowed(*, account_id: int) -> Iterator[None]:
-    """Within the block, orders that reduce this account's positions pass `trading_gate`."""
-    token = _reducing_allowed.set(_reducing_allowed.get() | {account_id})
-    try:
-        yield
-    finally:
-        _reducing_allowed.reset(token)
 
 
 @dataclass(frozen=True)
@@ -52,6 +36,9 @@ class OrderIntent:
     reference_price: Decimal | None
     # A modified order: its current row is left out of open-order counts.
     exclude_order_id: int | None = None
+    # A close (the kill switch, `DELETE /positions`): it only reduces risk, so it passes a
+    # stopped or halted gate and no rule meant for risk-increasing orders refuses it.
+    is_close: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,13 +57,6 @@ class Violation:
         }
 
 
-def _plain(value: Any) -> str:
-    if isinstance(value, Decimal):
-        text = format(value.normalize(), "f")
-        return text
-    return str(value)
-
-
 def _signed(intent: OrderIntent) -> Decimal:
     return intent.quantity if intent.side == "buy" else -intent.quantity
 
@@ -85,17 +65,15 @@ def trading_gate(*, intent: OrderIntent) -> None:
     """Return None when the account's trading state lets this order in.
 
     Raises TradingStopped (409 TRADING_STOPPED) when stopped or halted, TradingReduceOnly
-    (409 TRADING_REDUCE_ONLY) in reduce-only unless the order reduces the current position.
+    (409 TRADING_REDUCE_ONLY) in reduce-only unless the order reduces the current position. A
+    close that reduces the position passes in every state.
     """
     from risk.selectors import trading_state_effective
 
     state = trading_state_effective(account_id=intent.account_id)
     if state == TradingStateValue.RUNNING:
         return
-    if intent.account_id in _reducing_allowed.get() and _reduces_position(
-        intent, count_working=False
-    ):
-        # Flattening after a stop: the closing orders are the only ones left working.
+    if intent.is_close and _reduces_position(intent):
         return
     if state in (TradingStateValue.STOPPED, TradingStateValue.HALTED):
         raise TradingStopped(
@@ -136,14 +114,12 @@ def _reduces_position(intent: OrderIntent, *, count_working: bool = True) -> boo
         )
         if intent.exclude_order_id is not None:
             working = working.exclude(pk=intent.exclude_order_id)
-        money = DecimalField(max_digits=28, decimal_places=10)
-        reserved = working.aggregate(
-            remaining=Coalesce(
-                Sum(F("quantity") - F("filled_quantity"), output_field=money),
-                Value(ZERO),
-                output_field=money,
-            )
-        )["remaining"]
+        reserved = (
+            working.aggregate(remaining=ExactSum(ExactSub(F("quantity"), F("filled_quantity"))))[
+                "remaining"
+            ]
+            or ZERO
+        )
     return reserved + intent.quantity <= abs(current)
 
 
@@ -172,10 +148,30 @@ def reference_price_for(*, intent: OrderIntent) -> Decimal | None:
     return None
 
 
-def pretrade_check(*, intent: OrderIntent, now: datetime | None = None) -> list[Violation]:
-    """Return every rule this order breaks (an empty list when it passes); nothing is written.
+@dataclass(frozen=True)
+class RiskAssessment:
+    """What the risk rules make of an order: the rules it breaks, and the limits in force."""
 
-    `now` (default: the clock) anchors the one-second order-rate window.
+    violations: list[Violation]
+    limits: dict[str, Any]
+
+    @property
+    def market_protection_pct(self) -> Decimal | None:
+        """How far past its reference a market or stop order may fill (None: no band)."""
+        value = self.limits.get("market_protection_pct")
+        return None if value is None else Decimal(value)
+
+
+def pretrade_check(*, intent: OrderIntent, now: datetime | None = None) -> list[Violation]:
+    """Return every rule this order breaks (an empty list when it passes); nothing is written."""
+    return pretrade_assess(intent=intent, now=now).violations
+
+
+def pretrade_assess(*, intent: OrderIntent, now: datetime | None = None) -> RiskAssessment:
+    """Return the rules this order breaks and the limits in force; nothing is written.
+
+    `now` (default: the clock) anchors the one-second order-rate window. A close is held only
+    to the instrument being tradable.
     """
     from risk.selectors import override_active_list, risk_limits_effective
 
@@ -194,6 +190,8 @@ def pretrade_check(*, intent: OrderIntent, now: datetime | None = None) -> list[
                 message=f"{symbol} is {intent.instrument.status}",
             )
         )
+    if intent.is_close:
+        return RiskAssessment(violations=violations, limits=limits)
     allowed = limits.get("allowed_symbols") or []
     if allowed and symbol not in allowed:
         violations.append(
@@ -249,10 +247,10 @@ def pretrade_check(*, intent: OrderIntent, now: datetime | None = None) -> list[
             violations.append(
                 Violation(
                     rule=RiskRule.PRICE_BAND_PCT,
-                    limit=_plain(band),
-                    value=_plain(shown),
-                    message=f"Price {_plain(band_price)} is {_plain(shown)}% from the reference "
-                    f"{_plain(reference)} (band {_plain(band)}%)",
+                    limit=decimal_text(band),
+                    value=decimal_text(shown),
+                    message=f"Price {decimal_text(band_price)} is {decimal_text(shown)}% from "
+                    f"the reference {decimal_text(reference)} (band {decimal_text(band)}%)",
                 )
             )
 
@@ -321,13 +319,14 @@ def pretrade_check(*, intent: OrderIntent, now: datetime | None = None) -> list[
             violations.append(
                 Violation(
                     rule=RiskRule.RISK_PER_TRADE_PCT,
-                    limit=_plain(allowed_risk),
-                    value=_plain(risk),
-                    message=f"Risk to the stop loss {_plain(risk)} exceeds {_plain(risk_pct)}% of "
-                    f"equity x risk level {_plain(multiplier)} = {_plain(allowed_risk)}",
+                    limit=decimal_text(allowed_risk),
+                    value=decimal_text(risk),
+                    message=f"Risk to the stop loss {decimal_text(risk)} exceeds "
+                    f"{decimal_text(risk_pct)}% of equity x risk level "
+                    f"{decimal_text(multiplier)} = {decimal_text(allowed_risk)}",
                 )
             )
-    return violations
+    return RiskAssessment(violations=violations, limits=limits)
 
 
 def _check(
@@ -340,9 +339,9 @@ def _check(
     violations.append(
         Violation(
             rule=str(rule),
-            limit=_plain(limit),
-            value=_plain(value),
-            message=f"{what} {_plain(value)} exceeds the limit {_plain(limit)}",
+            limit=decimal_text(limit),
+            value=decimal_text(value),
+            message=f"{what} {decimal_text(value)} exceeds the limit {decimal_text(limit)}",
         )
     )
 
@@ -352,32 +351,15 @@ def _exposure(intent: OrderIntent) -> dict[str, Decimal]:
     position, and the signed value of all positions at cost (for equity)."""
     from portfolio.models import Position
 
-    money = DecimalField(max_digits=28, decimal_places=10)
     this = Q(instrument=intent.instrument)
     row = Position.objects.filter(account_id=intent.account_id).aggregate(
-        position_quantity=Coalesce(
-            Sum(Case(When(this, then=F("quantity")), default=Value(ZERO), output_field=money)),
-            Value(ZERO),
-            output_field=money,
+        position_quantity=ExactSum("quantity", filter=this),
+        gross_others=ExactSum(
+            ExactMul(ExactAbs(F("quantity")), F("average_entry_price")), filter=~this
         ),
-        gross_others=Coalesce(
-            Sum(
-                Case(
-                    When(this, then=Value(ZERO)),
-                    default=Abs(F("quantity")) * F("average_entry_price"),
-                    output_field=money,
-                )
-            ),
-            Value(ZERO),
-            output_field=money,
-        ),
-        positions_at_cost=Coalesce(
-            Sum(F("quantity") * F("average_entry_price"), output_field=money),
-            Value(ZERO),
-            output_field=money,
-        ),
+        positions_at_cost=ExactSum(ExactMul(F("quantity"), F("average_entry_price"))),
     )
-    return {key: Decimal(value) for key, value in row.items()}
+    return {key: ZERO if value is None else value for key, value in row.items()}
 
 
 def _order_counts(intent: OrderIntent, *, now: datetime) -> dict[str, int]:

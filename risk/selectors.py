@@ -5,9 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import F, QuerySet
 from django.utils import timezone
 
+from kernel.db.expressions import ExactAbs, ExactMax, ExactMul, ExactSum
+from kernel.decimals import decimal_text
 from risk.enums import DrawdownZone, OverrideKind, OverrideStatus, TradingStateValue
 from risk.errors import OverrideNotFound
 from risk.models import RiskConfig, RiskOverride, TradingState
@@ -20,6 +23,7 @@ RISK_CONFIG_FIELDS = (
     "max_gross_exposure",
     "max_open_orders",
     "price_band_pct",
+    "market_protection_pct",
     "allowed_symbols",
     "blocked_symbols",
     "daily_loss_limit",
@@ -33,20 +37,12 @@ RISK_CONFIG_FIELDS = (
 INTEGER_LIMITS = frozenset({"max_open_orders", "max_orders_per_second"})
 
 
-def plain_decimal(value: Decimal) -> str:
-    """A decimal as text without exponent or trailing zeros ("1.50" -> "1.5")."""
-    text = format(value, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text or "0"
-
-
 def risk_config_as_dict(*, config: RiskConfig) -> dict[str, Any]:
     """The configuration as the API shows it: decimals as strings, `version` last."""
     data: dict[str, Any] = {}
     for name in RISK_CONFIG_FIELDS:
         value = getattr(config, name)
-        data[name] = plain_decimal(value) if isinstance(value, Decimal) else value
+        data[name] = decimal_text(value) if isinstance(value, Decimal) else value
     data["version"] = config.version
     return data
 
@@ -62,6 +58,7 @@ def risk_config_values(*, account_id: int) -> dict[str, Any]:
     row = RiskConfig.objects.filter(account_id=account_id).values(*RISK_CONFIG_FIELDS).first()
     if row is None:
         return {name: None for name in RISK_CONFIG_FIELDS} | {
+            "market_protection_pct": Decimal(settings.RISK_MARKET_PROTECTION_PCT),
             "allowed_symbols": [],
             "blocked_symbols": [],
             "dd_zones": [],
@@ -182,8 +179,6 @@ def account_equity(*, account_id: int, positions_at_cost: Decimal | None = None)
 
     `positions_at_cost`: the sum of quantity x average entry price, if the caller has it.
     """
-    from django.db.models import DecimalField, F, Sum
-
     from access.models import Account
     from portfolio.models import Balance, Position
 
@@ -195,10 +190,7 @@ def account_equity(*, account_id: int, positions_at_cost: Decimal | None = None)
     ) or Decimal(0)
     if positions_at_cost is None:
         positions_at_cost = Position.objects.filter(account_id=account_id).aggregate(
-            value=Sum(
-                F("quantity") * F("average_entry_price"),
-                output_field=DecimalField(max_digits=28, decimal_places=10),
-            )
+            value=ExactSum(ExactMul(F("quantity"), F("average_entry_price")))
         )["value"] or Decimal(0)
     return cash + positions_at_cost
 
@@ -224,11 +216,11 @@ def risk_override_get(*, account_ids: Any, pk: Any) -> RiskOverride:
 def _utilization(name: str, limit: Any, used: Decimal) -> dict[str, Any]:
     pct = None
     if limit is not None and Decimal(limit) > 0:
-        pct = plain_decimal((used / Decimal(limit) * 100).quantize(Decimal("0.01")))
+        pct = decimal_text((used / Decimal(limit) * 100).quantize(Decimal("0.01")))
     return {
         "name": name,
-        "limit": None if limit is None else plain_decimal(Decimal(limit)),
-        "used": plain_decimal(used),
+        "limit": None if limit is None else decimal_text(Decimal(limit)),
+        "used": decimal_text(used),
         "utilization_pct": pct,
     }
 
@@ -237,8 +229,7 @@ def risk_summary(*, account_id: int) -> dict[str, Any]:
     """What `GET /risk` shows: trading state, risk level, measurable limits and their use."""
     from datetime import timedelta
 
-    from django.db.models import Count, F, Max, Q, Sum
-    from django.db.models.functions import Abs
+    from django.db.models import Count, Q
 
     from orders.enums import WORKING_STATUSES, OrderStatus
     from orders.models import Order
@@ -246,8 +237,8 @@ def risk_summary(*, account_id: int) -> dict[str, Any]:
 
     limits = risk_limits_effective(account_id=account_id)
     positions = Position.objects.filter(account_id=account_id).aggregate(
-        gross=Sum(Abs(F("quantity")) * F("average_entry_price")),
-        largest=Max(Abs(F("quantity")) * F("average_entry_price")),
+        gross=ExactSum(ExactMul(ExactAbs(F("quantity")), F("average_entry_price"))),
+        largest=ExactMax(ExactMul(ExactAbs(F("quantity")), F("average_entry_price"))),
     )
     orders = Order.objects.filter(account_id=account_id).aggregate(
         open_orders=Count("id", filter=Q(status__in=[*WORKING_STATUSES, OrderStatus.NEW])),
@@ -259,10 +250,10 @@ def risk_summary(*, account_id: int) -> dict[str, Any]:
     return {
         "trading_state": trading_state_effective(account_id=account_id),
         "dd_zone": drawdown["dd_zone"],
-        "risk_level": plain_decimal(
+        "risk_level": decimal_text(
             risk_level_effective(account_id=account_id, drawdown_pct=drawdown["drawdown_pct"])
         ),
-        "drawdown_pct": plain_decimal(drawdown["drawdown_pct"]),
+        "drawdown_pct": decimal_text(drawdown["drawdown_pct"]),
         "limits": [
             _utilization("daily_loss", limits["daily_loss_limit"], drawdown["daily_loss"]),
             _utilization("total_drawdown", limits["max_drawdown_pct"], drawdown["drawdown_pct"]),

@@ -14,6 +14,7 @@ from access.enums import Scope
 from access.models import Account
 from access.selectors import user_scopes
 from audit.services import audit_record
+from kernel.decimals import decimal_text
 from risk.enums import (
     OVERRIDABLE_LIMITS,
     DrawdownZone,
@@ -38,11 +39,9 @@ from risk.models import (
     TradingState,
     TradingStateChange,
 )
-from risk.pretrade import reducing_orders_allowed
 from risk.selectors import (
     INTEGER_LIMITS,
     RISK_CONFIG_FIELDS,
-    plain_decimal,
     risk_config_as_dict,
     trading_state_get,
 )
@@ -56,7 +55,9 @@ DECIMAL_LIMITS = frozenset(
         "daily_loss_limit",
     }
 )
-PERCENT_FIELDS = frozenset({"price_band_pct", "max_drawdown_pct", "risk_per_trade_pct"})
+PERCENT_FIELDS = frozenset(
+    {"price_band_pct", "market_protection_pct", "max_drawdown_pct", "risk_per_trade_pct"}
+)
 SYMBOL_LISTS = frozenset({"allowed_symbols", "blocked_symbols"})
 BOOLEAN_FIELDS = frozenset({"require_four_eyes", "flatten_on_halt"})
 ZONE_NAMES = (DrawdownZone.CAUTION, DrawdownZone.DANGER, DrawdownZone.HALT)
@@ -324,16 +325,61 @@ def trading_reduce_only(*, account: Account, reason: str = "", actor: Any = None
 
 def _wind_down(*, account: Account, reason: str, cancel_orders: bool, close_positions: bool):
     from orders.services import order_cancel_all
-    from portfolio.services import position_close_all
+    from orders.services.positions import position_close_all
 
     canceled = order_cancel_all(account=account, reason=reason) if cancel_orders else []
-    closed: list[dict[str, Any]] = []
-    if close_positions:
-        # The state already refuses new orders in every process; only the flattening orders
-        # submitted here, which shrink positions, pass the gate.
-        with reducing_orders_allowed(account_id=account.pk):
-            closed = position_close_all(account=account, reason=reason)
+    # The state already refuses new orders in every process; the closes placed here pass the
+    # gate because they only reduce positions.
+    closed = position_close_all(account=account, reason=reason) if close_positions else []
     return canceled, closed
+
+
+def _flatten_failures_report(
+    *, account: Account, closed: list[dict[str, Any]], reason: str, actor: Any
+) -> dict[str, Any] | None:
+    """When a close could not be placed whole, halt the account naming what stays open, and
+    publish a `risk.alert`; return the trading state then, else None."""
+    failures = [item for item in closed if item["status_code"] != 201]
+    if not failures:
+        return None
+    from portfolio.models import Position
+
+    open_positions = {
+        symbol: decimal_text(quantity)
+        for symbol, quantity in Position.objects.filter(
+            account=account, instrument__symbol__in=[item["symbol"] for item in failures]
+        ).values_list("instrument__symbol", "quantity")
+    }
+    named = ", ".join(
+        f"{item['symbol']} {open_positions.get(item['symbol'], '?')} "
+        f"({item.get('unplaced_quantity') or 'none'} unplaced: {item['error']['message']})"
+        for item in failures
+    )
+    trading = trading_state_set(
+        account=account,
+        state=TradingStateValue.HALTED,
+        reason=f"Could not flatten after '{reason}': {named}"[:500],
+        actor=actor,
+    )
+    with transaction.atomic():
+        risk_event_publish(
+            account_id=account.pk,
+            event="risk.alert",
+            data={
+                "alert": "flatten_incomplete",
+                "reason": reason,
+                "positions": [
+                    {
+                        "symbol": item["symbol"],
+                        "quantity": open_positions.get(item["symbol"]),
+                        "unplaced_quantity": item.get("unplaced_quantity"),
+                        "error": item["error"],
+                    }
+                    for item in failures
+                ],
+            },
+        )
+    return trading
 
 
 def trading_stop(
@@ -347,12 +393,18 @@ def trading_stop(
     """Stop trading, then cancel open orders and flatten positions (each by default).
 
     Returns {trading, canceled_orders, closing_orders}; per-item refusals are reported there.
+    When a position cannot be closed whole (its close is cut short or refused), the account is
+    halted with a reason naming it and a `risk.alert` event goes out.
     """
     trading = trading_state_set(
         account=account, state=TradingStateValue.STOPPED, reason=reason, actor=actor
     )
     canceled, closed = _wind_down(
         account=account, reason=reason, cancel_orders=cancel_orders, close_positions=close_positions
+    )
+    trading = (
+        _flatten_failures_report(account=account, closed=closed, reason=reason, actor=actor)
+        or trading
     )
     return {"trading": trading, "canceled_orders": canceled, "closing_orders": closed}
 
@@ -368,6 +420,10 @@ def trading_halt(*, account: Account, reason: str, actor: Any = None) -> dict[st
         reason=reason,
         cancel_orders=True,
         close_positions=config.flatten_on_halt,
+    )
+    trading = (
+        _flatten_failures_report(account=account, closed=closed, reason=reason, actor=actor)
+        or trading
     )
     return {"trading": trading, "canceled_orders": canceled, "closing_orders": closed}
 
@@ -409,12 +465,12 @@ def _override_value(kind: str, target: str, value: Any) -> tuple[str, str]:
         if value is None:
             raise ValueError("value: a limit value is required.")
         cleaned = _validate_field(target, value)
-        return target, str(cleaned) if isinstance(cleaned, int) else plain_decimal(cleaned)
+        return target, str(cleaned) if isinstance(cleaned, int) else decimal_text(cleaned)
     if kind == OverrideKind.RISK_LEVEL:
         number = _decimal(value)
         if number < 0 or number > 10:
             raise ValueError("value: a risk multiplier between 0 and 10.")
-        return "", plain_decimal(number)
+        return "", decimal_text(number)
     if kind == OverrideKind.TRADING_STATE:
         if value not in TradingStateValue.values:
             raise ValueError(f"value: one of {', '.join(TradingStateValue.values)}.")

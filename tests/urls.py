@@ -8,12 +8,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kernel.serializers import DecimalField
 from trading_api.errors import ConflictError
 
 
 class _EchoSerializer(serializers.Serializer):
-    price = serializers.DecimalField(max_digits=28, decimal_places=10)
-    quantity = serializers.DecimalField(max_digits=28, decimal_places=10)
+    price = DecimalField()
+    quantity = DecimalField()
     legs = serializers.ListField(child=serializers.DictField(), required=False)
 
 

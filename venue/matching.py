@@ -4,43 +4,23 @@ import heapq
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
-from marketdata.simulator import decimal_plain, price_ceil, price_floor, quantity_floor
+from kernel.decimals import decimal_text, step_ceil, step_floor
 from orders.enums import OrderSide, OrderType, TimeInForce
+from orders.pricing import MAKER, TAKER, fee_amount
 
 ZERO = Decimal(0)
 _BPS = Decimal(10_000)
-# Fees are money: rounded to the currency's minor unit (half up); currencies not listed (crypto
-# quote currencies) keep eight places.
-CURRENCY_PLACES = {"USD": 2, "EUR": 2, "GBP": 2, "CHF": 2, "CAD": 2, "AUD": 2, "JPY": 0}
-DEFAULT_CURRENCY_PLACES = 8
 # Lazily deleted heap entries are swept out once they outnumber the live ones by this much.
 _COMPACT_MIN_STALE = 1024
-
-MAKER = "maker"
-TAKER = "taker"
 
 # Where a working order sits in its symbol's book.
 _STOP = "stop"
 _IMMEDIATE = "immediate"
 _MARKET = "market"
 _LIMIT = "limit"
-
-
-def fee_quantum(currency: str) -> Decimal:
-    """Return the smallest fee amount in `currency`."""
-    return Decimal(1).scaleb(-CURRENCY_PLACES.get(currency, DEFAULT_CURRENCY_PLACES))
-
-
-def fee_rates(*, fees: dict[str, dict[str, Any]], symbol: str) -> tuple[Decimal, Decimal]:
-    """Return (maker, taker) rates for `symbol` from a VENUE_FEES-shaped mapping.
-
-    The symbol's entry wins over "default"; a missing rate is zero.
-    """
-    entry = {**fees.get("default", {}), **fees.get(symbol, {})}
-    return Decimal(str(entry.get(MAKER, "0"))), Decimal(str(entry.get(TAKER, "0")))
 
 
 def session_close_after(moment: datetime, *, close: time) -> datetime:
@@ -56,7 +36,14 @@ def exec_id_for(*, order_id: int, filled_before: Decimal) -> str:
     Derived from database state only, so two engines (or one after a restart) that compute the
     same slice of an order name it alike, and the unique constraint keeps one.
     """
-    return f"pv-{order_id}-{decimal_plain(filled_before)}"
+    return f"pv-{order_id}-{decimal_text(filled_before)}"
+
+
+def _beyond_protection(order: "VenueOrder", price: Decimal) -> bool:
+    limit = order.protection_price
+    if limit is None:
+        return False
+    return price > limit if order.is_buy else price < limit
 
 
 @dataclass(frozen=True)
@@ -89,6 +76,8 @@ class VenueOrder:
     is_accepted: bool = False
     is_triggered: bool = False
     version: int = 0
+    # Market and stop orders never fill past this price (None: no band).
+    protection_price: Decimal | None = None
     # Set by the engine on add.
     expires_at: datetime | None = field(default=None, compare=False)
     seq: int = field(default=0, compare=False)
@@ -124,6 +113,7 @@ class Trigger:
 @dataclass(frozen=True)
 class Fill:
     order_id: int
+    order_version: int
     venue_exec_id: str
     quantity: Decimal
     price: Decimal
@@ -197,10 +187,12 @@ class MatchingEngine:
         else:
             book.terms = terms
 
-    def add(self, order: VenueOrder) -> list[Action]:
+    def add(self, order: VenueOrder, *, is_fresh: bool = False) -> list[Action]:
         """Put `order` on its book (replacing an earlier copy); return [Accept] if it needs one.
 
         IOC and FOK orders are never acknowledged as resting: they fill or cancel on the next quote.
+        An accepted order reloaded as it was (a restart) rests at once and is a maker; a fresh
+        one (new, or modified since the venue last saw it) takes liquidity on its first quote.
         """
         if order.symbol not in self.books:
             raise KeyError(f"no terms for {order.symbol}")
@@ -211,7 +203,7 @@ class MatchingEngine:
         self._seq += 1
         order.seq = self._seq
         # An order that was already resting before it came here (reloaded) is a maker at once.
-        order.rested_from_quote = -1 if order.is_accepted else book.quotes
+        order.rested_from_quote = -1 if order.is_accepted and not is_fresh else book.quotes
         if order.time_in_force == TimeInForce.DAY and order.created_at is not None:
             order.expires_at = session_close_after(order.created_at, close=self.session_close)
         elif order.time_in_force == TimeInForce.GTD:
@@ -336,8 +328,8 @@ class MatchingEngine:
     def _slipped(self, book: _Book, quote: Any, *, is_buy: bool) -> Decimal:
         tick = book.terms.tick_size
         if is_buy:
-            return price_ceil(quote.ask * (1 + self.slippage), tick)
-        return price_floor(quote.bid * (1 - self.slippage), tick)
+            return step_ceil(quote.ask * (1 + self.slippage), tick)
+        return step_floor(quote.bid * (1 - self.slippage), tick)
 
     def _fill(
         self,
@@ -351,12 +343,11 @@ class MatchingEngine:
         terms = book.terms
         is_maker = not order.acts_as_market and order.rested_from_quote < book.quotes - 1
         rate = terms.maker_fee_rate if is_maker else terms.taker_fee_rate
-        fee = (quantity * price * rate).quantize(
-            fee_quantum(terms.currency), rounding=ROUND_HALF_UP
-        )
+        fee = fee_amount(quantity=quantity, price=price, rate=rate, currency=terms.currency)
         actions.append(
             Fill(
                 order_id=order.order_id,
+                order_version=order.version,
                 venue_exec_id=exec_id_for(
                     order_id=order.order_id, filled_before=order.filled_quantity
                 ),
@@ -374,7 +365,7 @@ class MatchingEngine:
 
     def _fillable(self, book: _Book, order: VenueOrder, budget: dict[str, Decimal]) -> Decimal:
         available = min(order.remaining, budget[order.side])
-        return quantity_floor(available, book.terms.lot_size) if available > 0 else ZERO
+        return step_floor(available, book.terms.lot_size) if available > 0 else ZERO
 
     def _match_aggressive(
         self, book: _Book, quote: Any, budget: dict[str, Decimal], actions: list[Action]
@@ -391,6 +382,11 @@ class MatchingEngine:
             if order.acts_as_market:
                 price = self._slipped(book, quote, is_buy=order.is_buy)
                 crosses = True
+                if _beyond_protection(order, price):
+                    # The market moved past the band since entry: nothing fills, the rest goes.
+                    self.remove(order_id)
+                    actions.append(Cancel(order_id, "price_protection"))
+                    continue
             else:
                 price = quote.ask if order.is_buy else quote.bid
                 crosses = price <= order.limit_price if order.is_buy else price >= order.limit_price

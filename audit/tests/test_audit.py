@@ -69,8 +69,8 @@ def test_record_outside_a_request_is_the_system_actor_and_starts_the_chain():
     assert entry.credential == "system"
     assert entry.object_id == "7"
     assert entry.account_id == 3
-    assert entry.before == {"status": "open", "price": "101.50"}
-    assert entry.after == {"status": "canceled", "price": "101.50"}
+    assert entry.before == {"status": "open", "price": "101.5"}
+    assert entry.after == {"status": "canceled", "price": "101.5"}
     assert entry.prev_hash == GENESIS_HASH
     assert entry.hash == entry_hash(prev_hash=GENESIS_HASH, entry=entry)
 

@@ -171,7 +171,7 @@ def test_quote_without_a_feed_is_503_naming_the_last_close(api, aapl):
     assert details == {
         "symbol": "AAPL",
         "last_close": {
-            "price": "100.50",
+            "price": "100.5",
             "timestamp": "2026-03-02T14:59:00Z",
             "interval": "1m",
         },
@@ -210,7 +210,7 @@ def test_quotes_rejects_empty_or_too_many_symbols(api, aapl, symbols):
 # --- candles --------------------------------------------------------------------------------
 
 
-def test_candles_oldest_first_with_prices_on_the_tick(api, aapl):
+def test_candles_oldest_first_as_plain_decimals(api, aapl):
     for minute in range(3):
         CandleFactory(
             instrument=aapl,
@@ -231,10 +231,10 @@ def test_candles_oldest_first_with_prices_on_the_tick(api, aapl):
         "results": [
             {
                 "timestamp": "2026-03-02T15:00:00Z",
-                "open": "100.00",
-                "high": "101.50",
+                "open": "100",
+                "high": "101.5",
                 "low": "99.25",
-                "close": "100.20",
+                "close": "100.2",
                 "volume": "21",
                 "source": "simulator",
             }

@@ -238,8 +238,8 @@ async def test_replay_plays_stored_bars_as_prints_and_candles(settings):
     ]
     events = [m["data"] for m in await receive(layer, candles, 2)]
     assert [(e["timestamp"], e["close"], e["source"], e["closed"]) for e in events] == [
-        ("2024-01-02T00:00:00Z", "11.00", "import", True),
-        ("2024-01-03T00:00:00Z", "8.50", "import", True),
+        ("2024-01-02T00:00:00Z", "11", "import", True),
+        ("2024-01-03T00:00:00Z", "8.5", "import", True),
     ]
     quote = await sync_to_async(cache.get)(quote_cache_key("HIST"))
     assert quote["source"] == "replay"

@@ -6,7 +6,8 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marketdata.simulator import InstrumentSimulator, InstrumentSpec, price_ceil, price_floor
+from kernel.decimals import step_ceil, step_floor
+from marketdata.simulator import InstrumentSimulator, InstrumentSpec
 
 START = datetime(2026, 1, 5, 14, 30, tzinfo=UTC)
 
@@ -84,11 +85,11 @@ def test_zero_volatility_zero_drift_keeps_the_price():
 
 
 def test_price_rounding_to_the_tick():
-    assert price_floor(Decimal("101.2399"), Decimal("0.01")) == Decimal("101.23")
-    assert price_ceil(Decimal("101.2301"), Decimal("0.01")) == Decimal("101.24")
-    assert price_ceil(Decimal("101.23"), Decimal("0.01")) == Decimal("101.23")
-    assert price_floor(Decimal("7.3"), Decimal("0.25")) == Decimal("7.25")
-    assert str(price_floor(Decimal("52345"), Decimal("1E+3"))) == "52000"
+    assert step_floor(Decimal("101.2399"), Decimal("0.01")) == Decimal("101.23")
+    assert step_ceil(Decimal("101.2301"), Decimal("0.01")) == Decimal("101.24")
+    assert step_ceil(Decimal("101.23"), Decimal("0.01")) == Decimal("101.23")
+    assert step_floor(Decimal("7.3"), Decimal("0.25")) == Decimal("7.25")
+    assert str(step_floor(Decimal("52345"), Decimal("1E+3"))) == "52000"
 
 
 def _on_step(value: Decimal, step: Decimal) -> bool:

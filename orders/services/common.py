@@ -1,35 +1,23 @@
 """Shared steps of order services: pricing, the lock an order takes, and recording transitions."""
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
-
 from audit.services import audit_record
+from kernel.decimals import quantize
 from marketdata.selectors import quote_get
 from orders.enums import OrderSide, OrderType
 from orders.events import order_publish
 from orders.models import Order, OrderEvent
+from orders.pricing import OrderTerms, fee_rates, order_lock
 from orders.state import order_next_status
 
 ZERO = Decimal(0)
-BPS = Decimal(10_000)
-
-
-def quantum() -> Decimal:
-    return Decimal(1).scaleb(-settings.DECIMAL_PLACES)
 
 
 def q(value: Decimal) -> Decimal:
     """Return `value` rounded half-even to the project's decimal places."""
-    return value.quantize(quantum(), rounding=ROUND_HALF_EVEN)
-
-
-def fee_rate(*, symbol: str) -> Decimal:
-    """Return the highest of the venue's maker/taker rates for `symbol` (what a lock reserves)."""
-    fees = getattr(settings, "VENUE_FEES", {}) or {}
-    rates = fees.get(symbol) or fees.get("default") or {}
-    return max((Decimal(str(rate)) for rate in rates.values()), default=ZERO)
+    return quantize(value)
 
 
 def order_reference_price(
@@ -48,25 +36,21 @@ def order_reference_price(
     return Decimal(str(price if price is not None else quote["last"]))
 
 
-def order_lock_estimate(
-    *, instrument, side: str, order_type: str, quantity: Decimal, reference_price: Decimal
+def order_estimate(
+    *, instrument, side: str, quantity: Decimal, reference_price: Decimal, terms: OrderTerms
 ) -> dict[str, Decimal]:
     """Return {notional, fee, locked}: what an order of `quantity` would cost and reserve.
 
-    A buy reserves notional + fee (market and stop orders with a slippage margin); a sell
-    reserves no cash (its proceeds arrive with its fills).
+    The notional and fee are at the reference price (the fee at the higher of the maker and
+    taker rates); the lock is `orders.pricing.order_lock` at the order's lock price.
     """
     notional = q(quantity * reference_price)
-    fee = q(notional * fee_rate(symbol=instrument.symbol))
-    if side != OrderSide.BUY:
-        return {"notional": notional, "fee": fee, "locked": ZERO}
-    reserve = notional
-    if order_type in (OrderType.MARKET, OrderType.STOP):
-        reserve = q(notional * (1 + Decimal(settings.ORDER_MARKET_LOCK_BUFFER_BPS) / BPS))
     return {
         "notional": notional,
-        "fee": fee,
-        "locked": q(reserve * (1 + fee_rate(symbol=instrument.symbol))),
+        "fee": q(notional * fee_rates(symbol=instrument.symbol).reserve),
+        "locked": order_lock(
+            side=side, quantity=quantity, lock_price=terms.lock_price, symbol=instrument.symbol
+        ),
     }
 
 
@@ -80,6 +64,8 @@ def order_snapshot(order: Order) -> dict[str, Any]:
         "stop_price": order.stop_price,
         "average_fill_price": order.average_fill_price,
         "locked_amount": order.locked_amount,
+        "lock_price": order.lock_price,
+        "protection_price": order.protection_price,
         "version": order.version,
         "triggered_at": order.triggered_at,
     }

@@ -10,9 +10,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from audit.services import audit_record
+from kernel.decimals import decimal_text, step_floor
 from marketdata.enums import InstrumentStatus
 from marketdata.models import Instrument
-from marketdata.simulator import decimal_plain
 from orders.enums import OrderEventType, OrderSide, OrderStatus, OrderType, TimeInForce
 from orders.errors import (
     DuplicateClientOrderId,
@@ -20,11 +20,12 @@ from orders.errors import (
     RiskRejected,
     VersionMismatch,
 )
-from orders.events import order_publish, venue_notify
+from orders.events import balance_publish, order_publish, venue_notify
 from orders.models import Order, OrderEvent
+from orders.pricing import OrderTerms, order_lock, order_terms
 from orders.services.common import (
     ZERO,
-    order_lock_estimate,
+    order_estimate,
     order_reference_price,
     order_snapshot,
     order_transition,
@@ -76,11 +77,11 @@ def order_validate(
     elif instrument is not None:
         if not _on_grid(quantity, instrument.lot_size):
             errors["quantity"] = [
-                f"Must be a multiple of the lot size {decimal_plain(instrument.lot_size)}."
+                f"Must be a multiple of the lot size {decimal_text(instrument.lot_size)}."
             ]
         elif quantity < instrument.min_quantity:
             errors["quantity"] = [
-                f"Must be at least the minimum quantity {decimal_plain(instrument.min_quantity)}."
+                f"Must be at least the minimum quantity {decimal_text(instrument.min_quantity)}."
             ]
 
     prices = {"limit_price": limit_price, "stop_price": stop_price, "stop_loss": stop_loss}
@@ -100,7 +101,7 @@ def order_validate(
             errors[field] = ["Must be greater than 0."]
         elif instrument is not None and not _on_grid(value, instrument.tick_size):
             errors[field] = [
-                f"Must be a multiple of the tick size {decimal_plain(instrument.tick_size)}."
+                f"Must be a multiple of the tick size {decimal_text(instrument.tick_size)}."
             ]
 
     if time_in_force == TimeInForce.GTD:
@@ -132,7 +133,7 @@ def violation_payload(violation) -> dict[str, Any]:
     """Return a violation as JSON-safe text: {rule, limit, value, message}."""
     data = asdict(violation)
     return {
-        name: str(decimal_plain(value)) if isinstance(value, Decimal) else value
+        name: decimal_text(value) if isinstance(value, Decimal) else value
         for name, value in data.items()
     }
 
@@ -140,11 +141,11 @@ def violation_payload(violation) -> dict[str, Any]:
 def _buying_power_violation(*, available: Decimal, required: Decimal, currency: str):
     return _violation(
         rule="buying_power",
-        limit=str(decimal_plain(available)),
-        value=str(decimal_plain(required)),
+        limit=decimal_text(available),
+        value=decimal_text(required),
         message=(
-            f"The order needs {decimal_plain(required)} {currency} available; "
-            f"{decimal_plain(available)} {currency} is."
+            f"The order needs {decimal_text(required)} {currency} available; "
+            f"{decimal_text(available)} {currency} is."
         ),
     )
 
@@ -161,6 +162,7 @@ def _order_draft(
     stop_price,
     expire_at,
     stop_loss,
+    is_close=False,
 ):
     """Validate an order request; return (instrument, reference price, risk intent).
 
@@ -197,8 +199,39 @@ def _order_draft(
             stop_price=stop_price,
             stop_loss=stop_loss,
             reference_price=reference,
+            is_close=is_close,
         ),
     )
+
+
+def _terms(*, instrument, intent, reference: Decimal, protection_pct) -> OrderTerms:
+    # A close is never held to the band: it must get out, within what the account can pay.
+    return order_terms(
+        side=intent.side,
+        order_type=intent.order_type,
+        limit_price=intent.limit_price,
+        reference_price=reference,
+        tick_size=instrument.tick_size,
+        protection_pct=None if intent.is_close else protection_pct,
+    )
+
+
+def _affordable(*, instrument, side: str, quantity: Decimal, lock_price, available: Decimal):
+    """The largest lot multiple up to `quantity` whose lock fits in `available`."""
+    lot = instrument.lot_size
+    lock_per_lot = order_lock(
+        side=side, quantity=lot, lock_price=lock_price, symbol=instrument.symbol
+    )
+    if lock_per_lot <= 0:
+        return quantity
+    fitting = min(quantity, step_floor(available / lock_per_lot * lot, lot))
+    while (
+        fitting > 0
+        and order_lock(side=side, quantity=fitting, lock_price=lock_price, symbol=instrument.symbol)
+        > available
+    ):
+        fitting -= lot
+    return max(fitting, ZERO)
 
 
 def order_preview(
@@ -218,7 +251,7 @@ def order_preview(
     """Return what submitting would do, writing nothing: verdict, violations, price, notional,
     fee, and the balance it would lock. Raises OrderValidationError for malformed input."""
     from risk.errors import TradingStopped
-    from risk.pretrade import pretrade_check, trading_gate
+    from risk.pretrade import pretrade_assess, trading_gate
 
     instrument, reference, intent = _order_draft(
         account=account,
@@ -232,13 +265,6 @@ def order_preview(
         expire_at=expire_at,
         stop_loss=stop_loss,
     )
-    estimate = order_lock_estimate(
-        instrument=instrument,
-        side=side,
-        order_type=order_type,
-        quantity=quantity,
-        reference_price=reference,
-    )
     violations = []
     try:
         trading_gate(intent=intent)
@@ -251,7 +277,17 @@ def order_preview(
                 message=stopped.message,
             )
         )
-    violations.extend(pretrade_check(intent=intent))
+    assessment = pretrade_assess(intent=intent)
+    violations.extend(assessment.violations)
+    terms = _terms(
+        instrument=instrument,
+        intent=intent,
+        reference=reference,
+        protection_pct=assessment.market_protection_pct,
+    )
+    estimate = order_estimate(
+        instrument=instrument, side=side, quantity=quantity, reference_price=reference, terms=terms
+    )
     from portfolio.models import Balance
 
     balance = Balance.objects.filter(account_id=account.pk, currency=instrument.currency).first()
@@ -271,6 +307,7 @@ def order_preview(
         "notional": estimate["notional"],
         "fee": estimate["fee"],
         "locked_amount": estimate["locked"],
+        "protection_price": terms.protection_price,
         "available": available,
     }
 
@@ -291,13 +328,18 @@ def order_submit(
     strategy: str = "",
     signal: str | None = None,
     note: str = "",
+    is_close: bool = False,
 ) -> Order:
     """Place an order: validate, gate, risk-check, lock cash and hand it to the venue; return it.
+
+    A close (`is_close`: a market order that reduces a position) passes a stopped gate and every
+    risk-increasing rule, is not held to the protection band, and is cut to the quantity the
+    available cash can lock (its event data says how much could not be placed).
 
     Raises OrderValidationError (400), TradingStopped (409), DuplicateClientOrderId (409), or
     RiskRejected (422, the order kept as `rejected`; `details.order_id`, `details.violations`).
     """
-    from risk.pretrade import pretrade_check, trading_gate
+    from risk.pretrade import pretrade_assess, trading_gate
 
     instrument, reference, intent = _order_draft(
         account=account,
@@ -310,26 +352,41 @@ def order_submit(
         stop_price=stop_price,
         expire_at=expire_at,
         stop_loss=stop_loss,
+        is_close=is_close,
     )
     trading_gate(intent=intent)
-    estimate = order_lock_estimate(
-        instrument=instrument,
-        side=side,
-        order_type=order_type,
-        quantity=quantity,
-        reference_price=reference,
-    )
     with transaction.atomic():
         # The balance row lock serializes an account's buys, so the buying-power check and the
         # lock it guards cannot interleave with another order's.
         balance = balance_get_for_update(account_id=account.pk, currency=instrument.currency)
-        violations = list(pretrade_check(intent=intent))
-        if estimate["locked"] > balance.available:
+        assessment = pretrade_assess(intent=intent)
+        violations = list(assessment.violations)
+        terms = _terms(
+            instrument=instrument,
+            intent=intent,
+            reference=reference,
+            protection_pct=assessment.market_protection_pct,
+        )
+        data: dict[str, Any] = {"note": note} if note else {}
+        if is_close:
+            data["close"] = True
+            placeable = _affordable(
+                instrument=instrument,
+                side=side,
+                quantity=quantity,
+                lock_price=terms.lock_price,
+                available=balance.available,
+            )
+            if 0 < placeable < quantity:
+                data["unplaced_quantity"] = decimal_text(quantity - placeable)
+                quantity = placeable
+        locked = order_lock(
+            side=side, quantity=quantity, lock_price=terms.lock_price, symbol=instrument.symbol
+        )
+        if locked > balance.available:
             violations.append(
                 _buying_power_violation(
-                    available=balance.available,
-                    required=estimate["locked"],
-                    currency=instrument.currency,
+                    available=balance.available, required=locked, currency=instrument.currency
                 )
             )
         order = Order(
@@ -346,6 +403,8 @@ def order_submit(
             stop_loss=stop_loss,
             strategy=strategy or "",
             signal=signal,
+            lock_price=terms.lock_price,
+            protection_price=terms.protection_price,
         )
         try:
             with transaction.atomic():
@@ -362,7 +421,7 @@ def order_submit(
             status_after=OrderStatus.NEW,
             quantity=quantity,
             price=limit_price or stop_price,
-            data={"note": note} if note else {},
+            data=data,
         )
         audit_record(
             action="order.created",
@@ -384,17 +443,17 @@ def order_submit(
                 data={"violations": [violation_payload(v) for v in violations]},
             )
         else:
-            balance_lock(balance=balance, amount=estimate["locked"])
-            order.locked_amount = estimate["locked"]
+            balance_lock(balance=balance, amount=locked)
+            order.locked_amount = locked
             order_transition(
                 order=order,
                 event=OrderEventType.SUBMITTED,
                 before=before,
                 fields=["locked_amount"],
-                data={"locked_amount": str(estimate["locked"])} if estimate["locked"] else {},
+                data={"locked_amount": decimal_text(locked)} if locked else {},
             )
-            if estimate["locked"]:
-                _balance_changed(balance=balance)
+            if locked:
+                balance_publish(balance=balance)
             venue_notify(order_id=order.pk, action="submit")
     if violations:
         raise RiskRejected(
@@ -407,14 +466,6 @@ def order_submit(
     return order
 
 
-def _balance_changed(*, balance) -> None:
-    # The lock is audited with the order it belongs to (its `locked_amount` before and after),
-    # so the balance row needs no audit entry of its own: one fewer append on the hot path.
-    from orders.events import balance_publish
-
-    balance_publish(balance=balance)
-
-
 def order_modify(
     *,
     order_id: int,
@@ -425,10 +476,11 @@ def order_modify(
 ) -> Order:
     """Change quantity/prices of an open or partially filled order in place; return it (version+1).
 
-    Raises VersionMismatch (412), InvalidOrderTransition (409), OrderValidationError (400),
+    The lock is recomputed for the new remaining quantity at the new terms. Raises
+    VersionMismatch (412), InvalidOrderTransition (409), OrderValidationError (400),
     TradingStopped (409) or RiskRejected (422); a refusal changes nothing.
     """
-    from risk.pretrade import pretrade_check, trading_gate
+    from risk.pretrade import pretrade_assess, trading_gate
 
     with transaction.atomic():
         order = (
@@ -460,7 +512,7 @@ def order_modify(
             raise OrderValidationError(
                 {
                     "quantity": [
-                        f"Must be above the filled quantity {decimal_plain(order.filled_quantity)}."
+                        f"Must be above the filled quantity {decimal_text(order.filled_quantity)}."
                     ]
                 }
             )
@@ -485,20 +537,30 @@ def order_modify(
             exclude_order_id=order.pk,
         )
         trading_gate(intent=intent)
-        estimate = order_lock_estimate(
-            instrument=instrument,
-            side=order.side,
-            order_type=order.order_type,
-            quantity=remaining,
-            reference_price=reference,
-        )
         balance = balance_get_for_update(account_id=order.account_id, currency=instrument.currency)
-        violations = list(pretrade_check(intent=intent))
-        if estimate["locked"] > balance.available + order.locked_amount:
+        assessment = pretrade_assess(intent=intent)
+        violations = list(assessment.violations)
+        if order.order_type == OrderType.MARKET:
+            # A market order's terms come from the quote at entry; a modify keeps them.
+            terms = OrderTerms(lock_price=order.lock_price, protection_price=order.protection_price)
+        else:
+            terms = _terms(
+                instrument=instrument,
+                intent=intent,
+                reference=reference,
+                protection_pct=assessment.market_protection_pct,
+            )
+        locked = order_lock(
+            side=order.side,
+            quantity=remaining,
+            lock_price=terms.lock_price,
+            symbol=instrument.symbol,
+        )
+        if locked > balance.available + order.locked_amount:
             violations.append(
                 _buying_power_violation(
                     available=balance.available + order.locked_amount,
-                    required=estimate["locked"],
+                    required=locked,
                     currency=instrument.currency,
                 )
             )
@@ -511,10 +573,10 @@ def order_modify(
                 },
             )
         before = order_snapshot(order)
-        delta = estimate["locked"] - order.locked_amount
+        delta = locked - order.locked_amount
         balance_lock(balance=balance, amount=delta)
         changes = {
-            name: str(decimal_plain(value))
+            name: decimal_text(value)
             for name, value in (
                 ("quantity", quantity),
                 ("limit_price", limit_price),
@@ -525,18 +587,28 @@ def order_modify(
         order.quantity = new_quantity
         order.limit_price = new_limit
         order.stop_price = new_stop
-        order.locked_amount = estimate["locked"]
+        order.lock_price = terms.lock_price
+        order.protection_price = terms.protection_price
+        order.locked_amount = locked
         order.version += 1
         order_transition(
             order=order,
             event=OrderEventType.MODIFIED,
             before=before,
-            fields=["quantity", "limit_price", "stop_price", "locked_amount", "version"],
+            fields=[
+                "quantity",
+                "limit_price",
+                "stop_price",
+                "lock_price",
+                "protection_price",
+                "locked_amount",
+                "version",
+            ],
             quantity=new_quantity,
             price=new_limit or new_stop,
             data=changes,
         )
         if delta:
-            _balance_changed(balance=balance)
+            balance_publish(balance=balance)
         venue_notify(order_id=order.pk, action="modify")
     return order

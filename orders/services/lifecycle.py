@@ -8,14 +8,21 @@ from django.db import IntegrityError, transaction
 
 from analytics.services import trade_apply_fill
 from audit.services import audit_record
-from marketdata.simulator import decimal_plain
-from orders.enums import WORKING_STATUSES, OrderEventType, OrderSide, OrderStatus
+from kernel.decimals import decimal_text, quantize, step_floor
+from orders.enums import WORKING_STATUSES, OrderEventType, OrderSide, OrderStatus, OrderType
 from orders.errors import FillRefused, OrderNotCancelable
 from orders.events import balance_publish, fill_publish, position_publish, venue_notify
 from orders.models import Fill, Order
-from orders.services.common import ZERO, order_snapshot, order_transition, q
+from orders.pricing import PRICED_BY_LIMIT, fee_charged, order_lock, price_within_terms
+from orders.services.common import ZERO, order_snapshot, order_transition
+from orders.services.venue import venue_epoch_check
 from orders.state import order_next_status
-from portfolio.services import balance_get_for_update, balance_release, fill_account
+from portfolio.services import (
+    balance_get_for_update,
+    balance_release,
+    balances_get_for_update,
+    fill_account,
+)
 from trading_api.errors import ApplicationError
 
 NOT_CANCELABLE = (OrderStatus.FILLED, OrderStatus.REJECTED, OrderStatus.EXPIRED)
@@ -100,12 +107,14 @@ def order_cancel_all(*, account, symbol: str | None = None, reason: str) -> list
     return results
 
 
-def order_accept(*, order_id: int, venue_order_id: str = "") -> Order:
+def order_accept(*, order_id: int, venue_order_id: str = "", epoch: int | None = None) -> Order:
     """Record the venue's acknowledgement (pending -> open); return the order.
 
-    Raises InvalidOrderTransition (409) unless the order is pending.
+    Raises InvalidOrderTransition (409) unless the order is pending, VenueFenced (409) when
+    `epoch` is not the current venue's.
     """
     with transaction.atomic():
+        venue_epoch_check(epoch=epoch)
         order = _order_for_update(order_id)
         before = order_snapshot(order)
         order.venue_order_id = venue_order_id or order.venue_order_id or f"P-{order.pk}"
@@ -119,6 +128,67 @@ def order_accept(*, order_id: int, venue_order_id: str = "") -> Order:
     return order
 
 
+def _fill_terms_violation(order: Order, price: Decimal) -> str:
+    """Why `price` is outside the order's current terms, or "" when it is within them."""
+    if order.order_type in (OrderType.STOP, OrderType.STOP_LIMIT) and order.triggered_at is None:
+        return "the stop has not triggered"
+    limit = order.limit_price if order.order_type in PRICED_BY_LIMIT else order.protection_price
+    if not price_within_terms(side=order.side, price=price, limit=limit):
+        kind = "limit" if order.order_type in PRICED_BY_LIMIT else "protection price"
+        return f"{decimal_text(price)} is beyond the {kind} {decimal_text(limit)}"
+    return ""
+
+
+def _funded_quantity(
+    *,
+    order: Order,
+    available: Decimal,
+    quantity: Decimal,
+    price: Decimal,
+    fee: Decimal,
+    fee_currency: str,
+    liquidity: str,
+) -> tuple[Decimal, Decimal]:
+    """Return (quantity, fee) of a buy fill the account can pay, the fee rescaled when cut.
+
+    The fill as given is paid from the share of the lock it releases plus the available cash.
+    Failing that, it is cut to the largest lot multiple that the whole lock plus the available
+    cash pays for (the rest of the order is then canceled), down to zero.
+    """
+    remaining = order.quantity - order.filled_quantity
+    currency = order.instrument.currency
+    after = order_lock(
+        side=order.side,
+        quantity=remaining - quantity,
+        lock_price=order.lock_price,
+        symbol=order.instrument.symbol,
+    )
+    # A fee in another currency is paid from that balance, not from this one.
+    own_fee = fee if fee_currency == currency else ZERO
+    if quantity_cost(quantity, price) + own_fee <= available + order.locked_amount - after:
+        return quantity, fee
+    budget = available + order.locked_amount
+    lot = order.instrument.lot_size
+    cut = min(quantity, step_floor(budget / price, lot))
+    while cut > 0:
+        cut_fee = fee_charged(
+            symbol=order.instrument.symbol,
+            currency=currency,
+            quantity=cut,
+            price=price,
+            liquidity=liquidity,
+        )
+        if quantity_cost(cut, price) + (cut_fee if fee_currency == currency else ZERO) <= budget:
+            return cut, cut_fee
+        cut -= lot
+    return ZERO, ZERO
+
+
+def quantity_cost(quantity: Decimal, price: Decimal) -> Decimal:
+    """Return the cash a fill of `quantity` at `price` moves (as the ledger books it)."""
+    return quantize(quantity * price)
+
+
 def order_apply_fill(
     *,
     order_id: int,
@@ -129,28 +199,80 @@ def order_apply_fill(
     fee_currency: str,
     liquidity: str,
     executed_at: datetime,
+    order_version: int | None = None,
+    epoch: int | None = None,
 ) -> Fill | None:
-    """Apply one venue execution in one transaction; return the fill, or None if already applied.
+    """Apply one venue execution in one transaction; return the fill, or None if none was booked.
 
-    Updates the order (filled quantity, average price, status), the position, the ledger and
-    the balance (the lock's share released). Raises FillRefused (409) for a fill larger than the
-    remaining quantity, InvalidOrderTransition (409) for an order that no longer works.
+    Locks the order row, then the balance rows (before the fill row exists, so fills are booked
+    in the order of their ids), then the position. Updates the order (filled quantity, average
+    price, status, the lock for what remains), the position, the ledger and the balances. A buy
+    is paid from its lock and the available cash, never beyond: a fill the account cannot pay
+    is cut and the rest of the order canceled (reason `insufficient_funds`); with nothing
+    payable the order is canceled and None returned. None also when `venue_exec_id` was already
+    applied.
+
+    Raises FillRefused (409) for a fill larger than the remaining quantity, priced on another
+    `order_version`, or outside the order's current terms (its limit, its protection price, an
+    untriggered stop); InvalidOrderTransition (409) for an order that no longer works;
+    VenueFenced (409) when `epoch` is not the current venue's.
     """
     quantity, price, fee = Decimal(quantity), Decimal(price), Decimal(fee)
     with transaction.atomic():
+        venue_epoch_check(epoch=epoch)
         order = _order_for_update(order_id)
         if Fill.objects.filter(venue_exec_id=venue_exec_id).exists():
             return None
         remaining = order.quantity - order.filled_quantity
-        if quantity <= 0 or price <= 0 or fee < 0 or quantity > remaining:
+        refusal = ""
+        if order_version is not None and order_version != order.version:
+            refusal = f"it was priced on version {order_version}, the order is at {order.version}"
+        elif quantity <= 0 or price <= 0 or fee < 0 or quantity > remaining:
+            refusal = f"{decimal_text(quantity)} at {decimal_text(price)} does not fit"
+        else:
+            refusal = _fill_terms_violation(order, price)
+        if refusal:
             raise FillRefused(
-                f"Order {order.pk} cannot take a fill of {quantity} at {price}",
+                f"Order {order.pk} cannot take this fill: {refusal}",
                 details={
                     "order_id": order.pk,
-                    "quantity": str(decimal_plain(quantity)),
-                    "remaining_quantity": str(decimal_plain(remaining)),
+                    "quantity": decimal_text(quantity),
+                    "price": decimal_text(price),
+                    "remaining_quantity": decimal_text(remaining),
+                    "version": order.version,
                 },
             )
+        order_next_status(status=order.status, event=OrderEventType.PARTIALLY_FILLED)
+        currency = order.instrument.currency
+        fee_currency = (fee_currency or currency).upper()
+        balances = balances_get_for_update(
+            account_id=order.account_id, currencies={currency, fee_currency}
+        )
+        if fee_currency != currency and fee > balances[fee_currency].available:
+            raise FillRefused(
+                f"Order {order.pk} cannot take this fill: its fee of {decimal_text(fee)} "
+                f"{fee_currency} is more than the account has",
+                details={"order_id": order.pk, "fee": decimal_text(fee), "currency": fee_currency},
+            )
+        asked = quantity
+        if order.side == OrderSide.BUY:
+            quantity, fee = _funded_quantity(
+                order=order,
+                available=balances[currency].available,
+                quantity=quantity,
+                price=price,
+                fee=fee,
+                fee_currency=fee_currency,
+                liquidity=liquidity,
+            )
+        is_cut = quantity < asked
+        if quantity == 0:
+            _close(
+                order=order,
+                event=OrderEventType.CANCELED,
+                data={"reason": "insufficient_funds", "by": "venue"},
+            )
+            return None
         is_final = quantity == remaining
         event = OrderEventType.FILLED if is_final else OrderEventType.PARTIALLY_FILLED
         order_next_status(status=order.status, event=event)
@@ -162,7 +284,7 @@ def order_apply_fill(
             quantity=quantity,
             price=price,
             fee=fee,
-            fee_currency=(fee_currency or order.instrument.currency).upper(),
+            fee_currency=fee_currency,
             liquidity=liquidity,
             executed_at=executed_at,
             venue_exec_id=venue_exec_id,
@@ -173,27 +295,32 @@ def order_apply_fill(
         except IntegrityError:
             return None
         before = order_snapshot(order)
-        # The lock shrinks with the remaining quantity; the last fill releases what is left.
-        release = (
-            order.locked_amount
-            if is_final
-            else min(order.locked_amount, q(order.locked_amount * quantity / remaining))
-        )
+        # What stays reserved is the lock rule for what stays to fill; a cut order keeps none.
+        kept = ZERO
+        if not is_cut:
+            kept = order_lock(
+                side=order.side,
+                quantity=remaining - quantity,
+                lock_price=order.lock_price,
+                symbol=order.instrument.symbol,
+            )
+        release = order.locked_amount - kept
         filled_before = order.filled_quantity
         order.filled_quantity = filled_before + quantity
-        order.average_fill_price = q(
+        order.average_fill_price = quantize(
             ((order.average_fill_price or ZERO) * filled_before + price * quantity)
             / order.filled_quantity
         )
-        order.locked_amount -= release
+        order.locked_amount = kept
         signed = quantity if order.side == OrderSide.BUY else -quantity
-        balances, position = fill_account(
+        booked, position = fill_account(
             account_id=order.account_id,
             instrument=order.instrument,
             order_id=order.pk,
             fill=fill,
             signed_quantity=signed,
             release=release,
+            balances=balances,
         )
         trade_apply_fill(fill=fill)
         order_transition(
@@ -221,17 +348,28 @@ def order_apply_fill(
         )
         fill_publish(fill=fill)
         position_publish(position=position)
-        for balance in balances:
+        for balance in booked:
             balance_publish(balance=balance)
+        if is_cut and order.status != OrderStatus.FILLED:
+            _close(
+                order=order,
+                event=OrderEventType.CANCELED,
+                data={
+                    "reason": "insufficient_funds",
+                    "by": "venue",
+                    "unfilled_quantity": decimal_text(asked - quantity),
+                },
+            )
     return fill
 
 
-def order_cancel_by_venue(*, order_id: int, reason: str) -> Order:
+def order_cancel_by_venue(*, order_id: int, reason: str, epoch: int | None = None) -> Order:
     """Cancel what the venue could not trade (IOC/FOK remainder); return the order.
 
     An already canceled order is returned unchanged; raises InvalidOrderTransition otherwise.
     """
     with transaction.atomic():
+        venue_epoch_check(epoch=epoch)
         order = _order_for_update(order_id)
         if order.status == OrderStatus.CANCELED:
             return order
@@ -240,9 +378,10 @@ def order_cancel_by_venue(*, order_id: int, reason: str) -> Order:
         )
 
 
-def order_expire(*, order_id: int) -> Order:
+def order_expire(*, order_id: int, epoch: int | None = None) -> Order:
     """Expire a day/gtd order and release its lock; return it (unchanged if already expired)."""
     with transaction.atomic():
+        venue_epoch_check(epoch=epoch)
         order = _order_for_update(order_id)
         if order.status == OrderStatus.EXPIRED:
             return order
@@ -253,9 +392,10 @@ def order_expire(*, order_id: int) -> Order:
         )
 
 
-def order_reject_by_venue(*, order_id: int, reason: str) -> Order:
+def order_reject_by_venue(*, order_id: int, reason: str, epoch: int | None = None) -> Order:
     """Record the venue refusing a pending order and release its lock; return it."""
     with transaction.atomic():
+        venue_epoch_check(epoch=epoch)
         order = _order_for_update(order_id)
         order.reject_code = "VENUE_REJECTED"
         order.reject_reason = reason[:2000]
@@ -267,12 +407,13 @@ def order_reject_by_venue(*, order_id: int, reason: str) -> Order:
         )
 
 
-def order_stop_trigger(*, order_id: int, triggered_at: datetime) -> Order:
+def order_stop_trigger(*, order_id: int, triggered_at: datetime, epoch: int | None = None) -> Order:
     """Mark a stop as triggered (it now works as market / limit); return it.
 
     A second trigger is a no-op; raises InvalidOrderTransition for an order that no longer rests.
     """
     with transaction.atomic():
+        venue_epoch_check(epoch=epoch)
         order = _order_for_update(order_id)
         if order.triggered_at is not None:
             return order

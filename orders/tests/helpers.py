@@ -4,8 +4,7 @@ import itertools
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from django.db.models import Sum
-
+from kernel.db.expressions import ExactSum
 from marketdata.services import market_state_store
 from orders.enums import WORKING_STATUSES, OrderSide
 from orders.models import Fill, Order
@@ -60,7 +59,7 @@ def invariants_check(account) -> None:
     """Assert the accounting invariants of one account."""
     for balance in Balance.objects.filter(account=account):
         ledger = LedgerEntry.objects.filter(account=account, currency=balance.currency).aggregate(
-            total=Sum("amount")
+            total=ExactSum("amount")
         )["total"] or D(0)
         assert balance.total == ledger
         assert balance.total == balance.available + balance.locked
@@ -68,7 +67,7 @@ def invariants_check(account) -> None:
             account=account,
             status__in=list(WORKING_STATUSES),
             instrument__currency=balance.currency,
-        ).aggregate(total=Sum("locked_amount"))["total"] or D(0)
+        ).aggregate(total=ExactSum("locked_amount"))["total"] or D(0)
         assert balance.locked == locked
     for position in Position.objects.filter(account=account):
         signed = D(0)

@@ -120,6 +120,7 @@ def test_preview_changes_nothing(client, account, aapl):
         "notional": "1000",
         "fee": "0.5",
         "locked_amount": "1000.5",
+        "protection_price": None,
         "available": "100000",
     }
     assert Order.objects.count() == 0
@@ -386,10 +387,12 @@ def test_close_position_and_close_all(client, account, aapl, btc):
     response = client.delete("/api/v1/positions")
     assert response.status_code == 207
     results = response.json()
-    assert [(r["symbol"], r["status_code"], r["status"]) for r in results] == [
-        ("AAPL", 201, "pending"),
+    # The AAPL sell placed above still works and closes it all: no second close doubles it.
+    assert [(r["symbol"], r["status_code"], r.get("status")) for r in results] == [
+        ("AAPL", 409, None),
         ("BTCUSD", 201, "pending"),
     ]
+    assert results[0]["error"]["code"] == "POSITION_ALREADY_CLOSING"
 
 
 def test_another_accounts_position_is_404(client, other_client, other_account, aapl):

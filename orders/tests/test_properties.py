@@ -12,8 +12,8 @@ from marketdata.tests.factories import InstrumentFactory
 from orders.enums import WORKING_STATUSES
 from orders.errors import RiskRejected
 from orders.models import Order
-from orders.services import order_cancel, order_expire, order_submit
-from orders.tests.helpers import fill, invariants_check, quote_set
+from orders.services import order_cancel, order_expire, order_stop_trigger, order_submit
+from orders.tests.helpers import T0, fill, invariants_check, quote_set
 from portfolio.services import balance_deposit
 
 D = Decimal
@@ -77,11 +77,29 @@ def test_books_stay_exact_after_every_step(steps):
             order = Order.objects.get(pk=working[index % len(working)])
             if action == "fill":
                 remaining = order.quantity - order.filled_quantity
+                price = D(cents) / 100
+                if order.order_type in ("stop", "stop_limit") and order.triggered_at is None:
+                    order_stop_trigger(order_id=order.pk, triggered_at=T0)
+                if order.limit_price is not None:
+                    # A fill is at the limit or better, never beyond it.
+                    worse = (
+                        price > order.limit_price
+                        if order.side == "buy"
+                        else price < order.limit_price
+                    )
+                    price = order.limit_price if worse else price
+                if order.protection_price is not None:
+                    beyond = (
+                        price > order.protection_price
+                        if order.side == "buy"
+                        else price < order.protection_price
+                    )
+                    price = order.protection_price if beyond else price
                 fill(
                     order,
                     quantity=str(min(D(quantity), remaining)),
-                    price=str(D(cents) / 100),
-                    fee=str((D(cents) / 10000).quantize(D("0.01"))),
+                    price=str(price),
+                    fee=str((price / 100).quantize(D("0.01"))),
                 )
             elif action == "cancel":
                 order_cancel(order_id=order.pk)

@@ -33,6 +33,7 @@ from orders.services import (
 from orders.state import InvalidOrderTransition
 from orders.tests.helpers import T0, balance_of, fill, invariants_check
 from portfolio.models import LedgerEntry, Position
+from risk.services import risk_config_update
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -171,14 +172,26 @@ def test_submit_locks_notional_plus_fee_and_hands_over(account, aapl):
     invariants_check(account)
 
 
-def test_market_buy_locks_with_a_slippage_margin(account, aapl, settings):
-    settings.ORDER_MARKET_LOCK_BUFFER_BPS = "100"
+def test_market_buy_locks_at_its_protection_price(account, aapl, settings):
+    settings.RISK_MARKET_PROTECTION_PCT = "1"
     order = order_submit(
         account=account, symbol="aapl", side="buy", order_type="market", quantity=D("10")
     )
-    # ask 100.10 x 10 = 1001, +1% = 1011.01, + 0.05% fee reserve
-    assert order.locked_amount == D("1011.01") * D("1.0005")
+    # ask 100.10 + 1% = 101.101, up to the tick: 101.11; x 10 = 1011.10, + 0.05% fee reserve
+    assert (order.protection_price, order.lock_price) == (D("101.11"), D("101.11"))
+    assert order.locked_amount == D("1011.10") * D("1.0005")
     invariants_check(account)
+
+
+def test_market_buy_without_a_band_locks_at_the_buffer(account, aapl, settings):
+    settings.ORDER_MARKET_LOCK_BUFFER_BPS = "200"
+    risk_config_update(account=account, changes={"market_protection_pct": None})
+    order = order_submit(
+        account=account, symbol="aapl", side="buy", order_type="market", quantity=D("10")
+    )
+    # ask 100.10 + 2% = 102.102 -> 102.11; no band: the venue may fill at any price it can pay
+    assert (order.protection_price, order.lock_price) == (None, D("102.11"))
+    assert order.locked_amount == D("1021.10") * D("1.0005")
 
 
 def test_sell_locks_no_cash(account, aapl):
@@ -213,6 +226,7 @@ def test_preview_writes_nothing_and_gives_the_verdict(account, aapl):
         "notional": D("1000"),
         "fee": D("0.5"),
         "locked_amount": D("1000.5"),
+        "protection_price": None,
         "available": D("100000"),
     }
     too_big = order_preview(

@@ -16,31 +16,44 @@ def _apply(fills):
     return state
 
 
-def test_adding_averages_the_entry_price():
+def test_adding_adds_the_cost_and_averages_the_entry_price():
     state = _apply([("10", "100"), ("30", "104")])
-    assert state == PositionState(D("40"), D("103"), D("0"))
+    assert state == PositionState(D("40"), D("4120"), D("0"))
+    assert state.average_price == D("103")
 
 
 def test_reducing_realizes_on_the_closed_quantity_only():
     state = _apply([("10", "100"), ("-4", "110")])
-    assert state == PositionState(D("6"), D("100"), D("40"))
+    assert state == PositionState(D("6"), D("600"), D("40"))
+    assert state.average_price == D("100")
 
 
 def test_short_positions_gain_when_price_falls():
     state = _apply([("-5", "50"), ("2", "45")])
-    assert state == PositionState(D("-3"), D("50"), D("10"))
+    assert state == PositionState(D("-3"), D("150"), D("10"))
+    assert state.average_price == D("50")
 
 
 def test_a_flip_closes_the_whole_position_and_opens_the_rest_at_the_fill_price():
     state, realized = position_after_fill(
-        PositionState(D("3"), D("20"), D("1")), signed_quantity=D("-5"), price=D("22")
+        PositionState(D("3"), D("60"), D("1")), signed_quantity=D("-5"), price=D("22")
     )
     assert realized == D("6")
-    assert state == PositionState(D("-2"), D("22"), D("7"))
+    assert state == PositionState(D("-2"), D("44"), D("7"))
+    assert state.average_price == D("22")
 
 
-def test_closing_to_flat_resets_the_average():
+def test_closing_to_flat_releases_all_the_cost():
     assert _apply([("2", "10"), ("-2", "12")]) == PositionState(D("0"), D("0"), D("4"))
+
+
+def test_a_round_trip_realizes_exactly_the_cash_it_produced():
+    # Thirds of 1 at 1.2345678901 do not divide evenly: the average is rounded, the cost is not.
+    fills = [("3", "1.2345678901"), ("-1", "1.5"), ("-1", "1.1"), ("-1", "1.3")]
+    state = _apply(fills)
+    cash = sum(-D(quantity) * D(price) for quantity, price in fills)
+    assert state.quantity == 0
+    assert state.realized_pnl == cash
 
 
 def test_average_price_rounds_half_even_at_ten_places():
@@ -70,8 +83,10 @@ def test_position_is_the_signed_sum_and_pnl_matches_cash_flows(fills, mark):
         cash -= quantity * price
     # then the position is the signed sum of the fills
     assert state.quantity == sum(q for q, _ in fills)
-    # and realized + unrealized equals cash flows marked to market, up to the average's rounding
+    # and realized + unrealized equals cash flows marked to market: exactly once flat, else up
+    # to the rounding of the pro-rata cost share released by each partial close
     total_pnl = state.realized_pnl + state.unrealized_pnl(market_price=mark)
     marked = cash + state.quantity * mark
-    tolerance = D("1e-10") * len(fills) * (abs(state.quantity) + sum(abs(q) for q, _ in fills))
-    assert abs(total_pnl - marked) <= tolerance
+    if state.quantity == 0:
+        assert state.realized_pnl == cash
+    assert abs(total_pnl - marked) <= D("1e-10") * len(fills)

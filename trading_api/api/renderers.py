@@ -6,13 +6,15 @@ import orjson
 from django.utils.functional import Promise
 from rest_framework import renderers
 
+from kernel.decimals import decimal_text
+
 _OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS
 
 
 def _default(value):
     if isinstance(value, decimal.Decimal):
         # Never a JSON number: a client parsing it as a double would lose digits.
-        return format(value, "f")
+        return decimal_text(value)
     if isinstance(value, Promise):
         return str(value)
     if isinstance(value, (set, frozenset)):

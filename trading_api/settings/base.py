@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "channels",
+    "kernel",
     "trading_api",
     "marketdata",
     "audit",
@@ -124,8 +125,10 @@ SQLITE_OPTIONS = {
 if DATABASE_URL:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 else:
-    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": SQLITE_PATH}}
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES = {"default": {"ENGINE": "kernel.db.backends.sqlite3", "NAME": SQLITE_PATH}}
+if DATABASES["default"]["ENGINE"] in ("django.db.backends.sqlite3", "kernel.db.backends.sqlite3"):
+    # Django's SQLite keeps decimals as floats; the kernel's backend keeps them exact.
+    DATABASES["default"]["ENGINE"] = "kernel.db.backends.sqlite3"
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -351,6 +354,9 @@ DEMO_SEEDERS.append("portfolio.seed.portfolio_demo_seed")
 PORTFOLIO_DEMO_DEPOSIT = env.str("PORTFOLIO_DEMO_DEPOSIT", default="1000000")
 
 # --- risk -----------------------------------------------------------------------------------
+# The protection band of accounts without a risk configuration: market and stop orders lock
+# cash for, and never fill beyond, this percentage past their reference price.
+RISK_MARKET_PROTECTION_PCT = env.str("RISK_MARKET_PROTECTION_PCT", default="1")
 DEMO_SEEDERS.append("risk.seed.risk_demo_seed")
 # The longest an override may run (seconds); expired overrides stop applying at once and this
 # task marks them expired in the audit trail.

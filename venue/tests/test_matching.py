@@ -16,8 +16,6 @@ from venue.matching import (
     Trigger,
     VenueOrder,
     exec_id_for,
-    fee_quantum,
-    fee_rates,
     session_close_after,
 )
 
@@ -90,6 +88,7 @@ def test_market_buy_fills_at_ask_with_taker_fee():
     assert actions == [
         Fill(
             order_id=o.order_id,
+            order_version=0,
             venue_exec_id=f"pv-{o.order_id}-0",
             quantity=D("10"),
             price=D("100.02"),
@@ -353,15 +352,6 @@ def test_reloaded_partially_filled_order_continues_with_the_next_exec_id():
 def test_exec_id_ignores_the_columns_trailing_zeros():
     assert exec_id_for(order_id=7, filled_before=D("100.0000000000")) == "pv-7-100"
     assert exec_id_for(order_id=7, filled_before=D("0.5000")) == "pv-7-0.5"
-
-
-def test_fee_rates_symbol_overrides_default():
-    fees = {"default": {"maker": "0.0002", "taker": "0.0005"}, "BTCUSD": {"taker": "0.001"}}
-    assert fee_rates(fees=fees, symbol="BTCUSD") == (D("0.0002"), D("0.001"))
-    assert fee_rates(fees=fees, symbol="AAPL") == (D("0.0002"), D("0.0005"))
-    assert fee_rates(fees={}, symbol="AAPL") == (D("0"), D("0"))
-    assert fee_quantum("USD") == D("0.01")
-    assert fee_quantum("BTC") == D("0.00000001")
 
 
 def test_unknown_symbol_is_refused():

@@ -152,6 +152,23 @@ class MoneyMachine(RuleBasedStateMachine):
         self.quotes[symbol] = quote
         return quote
 
+    def _quote_at(self, symbol: str, *, bid: D, ask: D, lots: int) -> Quote:
+        spec = SPECS[symbol]
+        quote = Quote(
+            symbol=symbol,
+            bid=max(bid, spec.tick),
+            ask=ask,
+            bid_size=spec.lot * lots,
+            ask_size=spec.lot * lots,
+            last=bid,
+            volume=D(0),
+            timestamp=self.now,
+            source="simulator",
+        )
+        market_state_store(quotes=[quote.as_dict()], books=[], ttl_s=3600)
+        self.quotes[symbol] = quote
+        return quote
+
     @precondition(lambda self: self.ready)
     @rule(
         symbol=st.sampled_from(SYMBOLS),
@@ -303,6 +320,60 @@ class MoneyMachine(RuleBasedStateMachine):
         if deliver:
             self._deliver()
 
+    @precondition(lambda self: self.ready)
+    @rule(
+        symbol=st.sampled_from(SYMBOLS),
+        side=st.sampled_from(["buy", "sell"]),
+        lots=st.integers(min_value=1, max_value=300),
+        away=st.sampled_from([D("0.5"), D("2"), D("10")]),
+        fresh=st.booleans(),
+        index=st.integers(min_value=0, max_value=50),
+    )
+    def modify_racing_fill(self, symbol, side, lots, away, fresh, index):
+        """Move a resting limit away from the market, then let a quote cross its old limit
+        before the venue reads the hand-off: the venue's copy is stale when it matches."""
+        spec = SPECS[symbol]
+        resting = [o for o in self._resting_limits() if o.order_type == "limit"]
+        if fresh or not resting:
+            mid = self.mids[symbol]
+            limit = _on_tick(mid * (D("0.99") if side == "buy" else D("1.01")), spec.tick)
+            self._attempt(
+                order_submit,
+                account=self.account,
+                symbol=symbol,
+                side=side,
+                order_type="limit",
+                quantity=spec.lot * min(lots, spec.max_lots),
+                limit_price=limit,
+            )
+        self._deliver()
+        resting = [o for o in self._resting_limits() if o.order_type == "limit"]
+        if not resting:
+            return
+        order = resting[index % len(resting)]
+        spec = SPECS[order.instrument.symbol]
+        factor = (1 - away / 100) if order.side == "buy" else (1 + away / 100)
+        old_limit = order.limit_price
+        modified = self._attempt(
+            order_modify, order_id=order.pk, limit_price=_on_tick(old_limit * factor, spec.tick)
+        )
+        if modified is not None:
+            event = modified.events.filter(type="modified").order_by("-id").first()
+            lock, protection = self._terms(modified, is_close=False)
+            self.expect.lock_price[modified.pk] = lock
+            self.expect.protection_after[event.pk] = protection
+            self.pending_handoffs.discard(modified.pk)
+        # A quote right at the old limit, on the side the order would take.
+        symbol = order.instrument.symbol
+        self.mids[symbol] = old_limit
+        self.now += timedelta(seconds=1)
+        gap = spec.tick * 2
+        if order.side == "buy":
+            quote = self._quote_at(symbol, bid=old_limit - gap, ask=old_limit, lots=lots)
+        else:
+            quote = self._quote_at(symbol, bid=old_limit, ask=old_limit + gap, lots=lots)
+        self.book.step(quotes=[quote], now=self.now)
+
     @precondition(lambda self: self.ready and self._has_working())
     @rule(index=st.integers(min_value=0, max_value=50))
     def cancel(self, index):
@@ -378,6 +449,21 @@ class MoneyMachine(RuleBasedStateMachine):
         if isinstance(result, Order):
             self.pending_handoffs.add(result.pk)
         return result
+
+    def _resting_limits(self) -> list[Order]:
+        return list(
+            Order.objects.filter(
+                account=self.account,
+                status__in=["open", "partially_filled"],
+                order_type__in=["limit", "stop_limit"],
+                pk__in=list(self.book.matching.orders),
+            )
+            .select_related("instrument")
+            .order_by("id")
+        )
+
+    def _has_resting_limit(self) -> bool:
+        return bool(self._resting_limits())
 
     def _has_working(self) -> bool:
         return Order.objects.filter(

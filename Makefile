@@ -9,8 +9,11 @@ SERVICES_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trading
 SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/0
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
+# `make test-money`: how long the money harness runs (examples x steps per mode).
+MONEY_EXAMPLES ?= 400
+MONEY_STEPS ?= 60
 
-.PHONY: install run run-services test test-services lint check ci clean
+.PHONY: install run run-services test test-services test-money lint check ci clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +44,14 @@ test-services: install
 	bash scripts/ensure_services.sh
 	DATABASE_URL=$${DATABASE_URL:-$(SERVICES_DATABASE_URL)} REDIS_URL=$${TEST_REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/pytest $(PYTEST_ARGS)
+
+# A long run of the money harness: SQLite first, then PostgreSQL with the racing threads.
+test-money: install
+	bash scripts/ensure_services.sh
+	env -u DATABASE_URL -u REDIS_URL MONEY_EXAMPLES=$(MONEY_EXAMPLES) MONEY_STEPS=$(MONEY_STEPS) \
+		$(BIN)/pytest tests/money -q $(PYTEST_ARGS)
+	DATABASE_URL=$${DATABASE_URL:-$(SERVICES_DATABASE_URL)} REDIS_URL=$${TEST_REDIS_URL:-$(TEST_REDIS_URL)} \
+		MONEY_EXAMPLES=$(MONEY_EXAMPLES) MONEY_STEPS=$(MONEY_STEPS) $(BIN)/pytest tests/money -q $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -9,7 +9,9 @@ def open_cost_fill(apps, schema_editor):
     """Open trades cost their open quantity at their average cost."""
     trade_model = apps.get_model("analytics", "Trade")
     places = Decimal(1).scaleb(-10)
-    for trade in trade_model.objects.filter(closed_at__isnull=True):
+    for trade in trade_model.objects.using(schema_editor.connection.alias).filter(
+        closed_at__isnull=True
+    ):
         trade.open_cost = (trade.open_quantity * trade.average_cost).quantize(places)
         trade.save(update_fields=["open_cost"])
 

@@ -7,7 +7,7 @@ from django.db import migrations, models
 def lock_price_fill(apps, schema_editor):
     """Working buys lock at their limit (limit, stop_limit) or stop price from now on."""
     order_model = apps.get_model("orders", "Order")
-    working = order_model.objects.filter(
+    working = order_model.objects.using(schema_editor.connection.alias).filter(
         side="buy", status__in=("pending", "open", "partially_filled", "pending_cancel")
     )
     for order in working:

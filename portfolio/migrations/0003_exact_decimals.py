@@ -13,25 +13,28 @@ def balances_reconcile(apps, schema_editor):
     """
     if schema_editor.connection.vendor != "sqlite":
         return
+    db = schema_editor.connection.alias
     balance_model = apps.get_model("portfolio", "Balance")
     ledger_model = apps.get_model("portfolio", "LedgerEntry")
     order_model = apps.get_model("orders", "Order")
-    for balance in balance_model.objects.all():
+    for balance in balance_model.objects.using(db).all():
         total = sum(
-            ledger_model.objects.filter(
-                account_id=balance.account_id, currency=balance.currency
-            ).values_list("amount", flat=True),
+            ledger_model.objects.using(db)
+            .filter(account_id=balance.account_id, currency=balance.currency)
+            .values_list("amount", flat=True),
             start=balance.total * 0,
         )
         locked = sum(
-            order_model.objects.filter(
+            order_model.objects.using(db)
+            .filter(
                 account_id=balance.account_id,
                 instrument__currency=balance.currency,
                 status__in=WORKING_STATUSES,
-            ).values_list("locked_amount", flat=True),
+            )
+            .values_list("locked_amount", flat=True),
             start=total * 0,
         )
-        balance_model.objects.filter(pk=balance.pk).update(
+        balance_model.objects.using(db).filter(pk=balance.pk).update(
             total=total, locked=locked, available=total - locked
         )
 

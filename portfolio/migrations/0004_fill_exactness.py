@@ -9,7 +9,9 @@ def cost_basis_fill(apps, schema_editor):
     """Existing positions cost their quantity at their average price."""
     position_model = apps.get_model("portfolio", "Position")
     places = Decimal(1).scaleb(-10)
-    for position in position_model.objects.exclude(quantity=0):
+    for position in position_model.objects.using(schema_editor.connection.alias).exclude(
+        quantity=0
+    ):
         position.cost_basis = (abs(position.quantity) * position.average_entry_price).quantize(
             places
         )

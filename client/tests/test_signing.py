@@ -7,7 +7,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 from trading_client import Ed25519Auth, HmacAuth
 from trading_client.signing import canonical_path, quote_segment, signed_message
 

@@ -113,6 +113,15 @@ def _list_of(convert: _Convert) -> _Convert:
     return run
 
 
+def _dict_of(convert: _Convert) -> _Convert:
+    def run(value: Any) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise TypeError(f"not an object: {type(value).__name__}")
+        return {key: convert(item) for key, item in value.items()}
+
+    return run
+
+
 def _converter(hint: Any) -> _Convert:
     origin = typing.get_origin(hint)
     if origin in (Union, types.UnionType):
@@ -122,6 +131,10 @@ def _converter(hint: Any) -> _Convert:
     if origin is list:
         (arg,) = typing.get_args(hint) or (Any,)
         return _list_of(_converter(arg))
+    if origin is dict:
+        _, arg = typing.get_args(hint) or (str, Any)
+        convert = _converter(arg)
+        return _identity if convert is _identity else _dict_of(convert)
     if isinstance(hint, type) and issubclass(hint, Model):
         return hint.from_dict
     if hint is Decimal:

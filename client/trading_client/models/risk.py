@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
 
 from trading_client.models._base import Model
 from trading_client.models.orders import CancelResult
@@ -118,7 +117,8 @@ class VenueConfig(Model):
     market_data_source: str | None = None
     tick_interval_s: Decimal | None = None
     slippage_bps: Decimal | None = None
-    fees: dict[str, Any] = field(default_factory=dict)
+    #: fee rates by symbol (and `default`): {"default": {"maker": ..., "taker": ...}}
+    fees: dict[str, dict[str, Decimal]] = field(default_factory=dict)
     session_close_utc: str | None = None
 
 

@@ -10,7 +10,7 @@ SERVICES_REDIS_URL ?= redis://127.0.0.1:6379/0
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_ARGS ?=
 
-.PHONY: install run run-services test test-services lint check ci clean
+.PHONY: install run run-services test test-services test-client lint check ci clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ test-services: install
 	bash scripts/ensure_services.sh
 	DATABASE_URL=$${DATABASE_URL:-$(SERVICES_DATABASE_URL)} REDIS_URL=$${TEST_REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/pytest $(PYTEST_ARGS)
+
+test-client: install  # the Python client and CLI (client/) against a real embedded server
+	$(BIN)/pip install --quiet -e ./client && env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest client/tests $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -150,7 +150,9 @@ async def test_orders_positions_and_analytics(client):
 
 
 async def test_risk_config_overrides_and_control(server):
-    async with server.async_client("async", account=server.accounts["Cl-Async"]) as client:
+    async with server.async_client("async") as unscoped:
+        client = unscoped.with_options(account=server.accounts["Cl-Async"], timeout=5)
+        assert client.account == server.accounts["Cl-Async"]
         assert (await client.risk.get()).trading_state == "running"
         assert (await client.config.get()).risk.version == (await client.config.risk()).version
         version = (await client.config.risk()).version

@@ -46,7 +46,7 @@ class Options:
     auth: Auth | None
     retry: RetryPolicy
     timeout: float
-    account: int | str | None
+    account: int | None
     headers: tuple[tuple[str, str], ...]
     clock: Callable[[], float]
     random: Callable[[], float]
@@ -365,7 +365,7 @@ def default_options(
     auth: Auth | None,
     retry: RetryPolicy | None,
     timeout: float,
-    account: int | str | None,
+    account: int | None,
     headers: dict[str, str] | None,
     clock: Callable[[], float] | None,
     random: Callable[[], float] | None,

@@ -90,7 +90,7 @@ class Client:
         auth: Auth | None = None,
         retry: RetryPolicy | None = None,
         timeout: float = 10.0,
-        account: int | str | None = None,
+        account: int | None = None,
         headers: Mapping[str, str] | None = None,
         http: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
@@ -133,7 +133,7 @@ class Client:
         return self._transport.options.auth
 
     @property
-    def account(self) -> int | str | None:
+    def account(self) -> int | None:
         return self._transport.options.account
 
     def with_options(
@@ -141,7 +141,7 @@ class Client:
         *,
         retry: RetryPolicy | None = None,
         timeout: float | None = None,
-        account: int | str | None = _UNSET,
+        account: int | None = _UNSET,
     ) -> Client:
         """Return a client sharing this one's connections and credential, with other retry,
         timeout or account settings (`client.with_options(account=7).orders.list()`)."""
@@ -198,7 +198,7 @@ class AsyncClient:
         auth: Auth | None = None,
         retry: RetryPolicy | None = None,
         timeout: float = 10.0,
-        account: int | str | None = None,
+        account: int | None = None,
         headers: Mapping[str, str] | None = None,
         http: httpx.AsyncClient | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
@@ -241,7 +241,7 @@ class AsyncClient:
         return self._transport.options.auth
 
     @property
-    def account(self) -> int | str | None:
+    def account(self) -> int | None:
         return self._transport.options.account
 
     def with_options(
@@ -249,7 +249,7 @@ class AsyncClient:
         *,
         retry: RetryPolicy | None = None,
         timeout: float | None = None,
-        account: int | str | None = _UNSET,
+        account: int | None = _UNSET,
     ) -> AsyncClient:
         """As Client.with_options."""
         clone = object.__new__(AsyncClient)

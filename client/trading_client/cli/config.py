@@ -53,7 +53,7 @@ class SettingsError(ConfigurationError):
 class Settings:
     base_url: str
     auth: Auth | None
-    account: int | str | None
+    account: int | None
     timeout: float
 
 
@@ -137,11 +137,13 @@ def _auth(values: Mapping[str, Any]) -> Auth | None:
         raise SettingsError(f"{kind} credential: {exc}") from exc
 
 
-def _account(value: Any) -> int | str | None:
+def _account(value: Any) -> int | None:
     if value in (None, ""):
         return None
-    text = str(value)
-    return int(text) if text.isdigit() else text
+    text = str(value).strip()
+    if not text.isdigit():
+        raise SettingsError(f"account must be an account id (a number), not {text!r}")
+    return int(text)
 
 
 def load_settings(

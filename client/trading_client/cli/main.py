@@ -520,7 +520,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", help="config file (default ~/.config/trading/config.toml)")
     parser.add_argument("--profile", help="profile in the config file (default: default)")
     parser.add_argument("--base-url", help="server, e.g. http://127.0.0.1:8000")
-    parser.add_argument("--account", help="account id or name to act on")
+    parser.add_argument("--account", help="id of the account to act on")
     parser.add_argument("--timeout", type=float, help="seconds per attempt (default 10)")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 

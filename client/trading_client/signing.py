@@ -63,7 +63,7 @@ def hmac_signature(secret: str, message: bytes) -> str:
 
 def load_ed25519_private_key(value: Any) -> Any:
     """Return a `cryptography` Ed25519 private key from a key object, PEM (text or bytes), the
-    raw 32-byte seed, or its base64.
+    raw 32-byte seed, or its base64 (text, or bytes read from a file).
 
     Raises ConfigurationError when `cryptography` is missing (install the `ed25519` extra) or
     the value is not an Ed25519 private key.
@@ -93,6 +93,8 @@ def load_ed25519_private_key(value: Any) -> Any:
         if not isinstance(key, Ed25519PrivateKey):
             raise ConfigurationError("the PEM key is not an Ed25519 private key")
         return key
+    if len(raw) != 32 and isinstance(value, bytes):
+        raw = _b64(raw.decode("ascii", errors="replace").strip())  # a file holding base64
     if len(raw) != 32:
         raise ConfigurationError("an Ed25519 private key (seed) is 32 bytes")
     return Ed25519PrivateKey.from_private_bytes(raw)

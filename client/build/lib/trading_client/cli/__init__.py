@@ -1,1 +1,0 @@
-"""The `trading` command line (see `trading --help` and client/README.md)."""

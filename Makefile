@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 MONEY_EXAMPLES ?= 400
 MONEY_STEPS ?= 60
 
-.PHONY: install run run-services test test-services test-money lint check ci clean
+.PHONY: install run run-services test test-services test-money test-client lint check ci clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,9 @@ test-money: install
 		$(BIN)/pytest tests/money -q $(PYTEST_ARGS)
 	DATABASE_URL=$${DATABASE_URL:-$(SERVICES_DATABASE_URL)} REDIS_URL=$${TEST_REDIS_URL:-$(TEST_REDIS_URL)} \
 		MONEY_EXAMPLES=$(MONEY_EXAMPLES) MONEY_STEPS=$(MONEY_STEPS) $(BIN)/pytest tests/money -q $(PYTEST_ARGS)
+
+test-client: install  # the Python client and CLI (client/) against a real embedded server
+	$(BIN)/pip install --quiet -e ./client && env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest client/tests $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -1,0 +1,204 @@
+"""The `trading` command line, run as a subprocess against the real server."""
+
+import base64
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from faultproxy import FaultProxy
+
+TRADING = str(Path(sys.executable).with_name("trading"))
+
+
+@pytest.fixture
+def home(tmp_path):
+    """An empty home and config directory, so no real user config is read."""
+    path = tmp_path / "home"
+    (path / ".config").mkdir(parents=True)
+    return path
+
+
+@pytest.fixture
+def run(server, home):
+    key = server.keys["cli"]
+
+    def run(*args: str, env: dict[str, str] | None = None, key_env: bool = True):
+        environment = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(home),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "TRADING_BASE_URL": server.base_url,
+        }
+        if key_env:
+            environment["TRADING_API_KEY"] = f"{key['key_id']}.{key['secret']}"
+        environment.update(env or {})
+        return subprocess.run(
+            [TRADING, *args], env=environment, capture_output=True, text=True, timeout=60
+        )
+
+    return run
+
+
+def _json(result):
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_market_data_as_tables(run):
+    quotes = run("quote", "AAPL", "MSFT")
+    candles = run("candles", "AAPL", "--interval", "1h", "--limit", "3")
+    book = run("book", "BTCUSD", "--depth", "3")
+
+    assert quotes.returncode == candles.returncode == book.returncode == 0
+    header, _rule, *rows = quotes.stdout.splitlines()
+    assert header.split()[:3] == ["symbol", "bid", "size"]
+    assert [row.split()[0] for row in rows] == ["AAPL", "MSFT"]
+    assert candles.stdout.splitlines()[0] == "AAPL 1h"
+    assert len(candles.stdout.splitlines()) == 2 + 3 + 1
+    assert len(book.stdout.splitlines()) == 1 + 2 + 3
+    assert "bid size" in book.stdout
+
+
+def test_json_output_keeps_decimals_as_strings(run):
+    quotes = _json(run("--json", "quote", "AAPL"))
+    book = _json(run("book", "AAPL", "--depth", "2", "--json"))
+
+    assert quotes["results"][0]["symbol"] == "AAPL"
+    assert isinstance(quotes["results"][0]["bid"], str)
+    assert len(book["bids"]) == 2
+
+
+def test_place_preview_modify_get_and_cancel(run):
+    preview = _json(run("--json", "order", "preview", "AAPL", "buy", "2", "--limit-price", "50"))
+    placed = _json(run("--json", "order", "place", "AAPL", "buy", "2", "--limit-price", "50"))
+    order_id = str(placed["id"])
+
+    assert preview["verdict"] == "accepted"
+    assert (placed["order_type"], placed["limit_price"]) == ("limit", "50")
+    listed = _json(run("--json", "orders", "--symbol", "AAPL", "--limit", "5"))
+    assert int(order_id) in {o["id"] for o in listed}
+    modified = _json(run("--json", "order", "modify", order_id, "--limit-price", "51"))
+    assert (modified["limit_price"], modified["version"]) == ("51", 2)
+    stale = run("order", "modify", order_id, "--limit-price", "52", "--version", "1")
+    assert stale.returncode == 3
+    assert "VERSION_MISMATCH" in stale.stderr
+    shown = run("order", "get", order_id)
+    assert "limit price         51" in shown.stdout
+    canceled = _json(run("--json", "order", "cancel", order_id))
+    assert canceled["status"] == "canceled"
+    assert run("order", "cancel-all").returncode == 0
+
+
+def test_positions_balances_portfolio_and_performance(run):
+    placed = _json(run("--json", "order", "place", "SPY", "buy", "1"))
+
+    positions = run("positions")
+    balances = _json(run("--json", "balances"))
+    portfolio = run("portfolio")
+    performance = _json(run("--json", "performance", "--days", "7"))
+
+    assert placed["order_type"] == "market"
+    assert positions.returncode == 0
+    assert positions.stdout.split()[:3] == ["symbol", "side", "qty"]
+    assert balances[0]["currency"] == "USD"
+    assert "equity" in portfolio.stdout
+    assert "drawdown zone" in portfolio.stdout
+    assert performance["trades"] >= 0
+
+
+def test_stop_and_start_with_a_reason(run):
+    stopped = _json(run("--json", "stop", "--reason", "cli test", "--keep-positions"))
+    refused = run("order", "place", "AAPL", "buy", "1")
+    state = run("state")
+    started = _json(run("--json", "start", "--reason", "cli test over"))
+
+    assert (stopped["state"], stopped["reason"]) == ("stopped", "cli test")
+    assert refused.returncode == 3
+    assert "TRADING_STOPPED" in refused.stderr
+    assert "stopped" in state.stdout
+    assert started["state"] == "running"
+
+
+def test_exit_codes_separate_usage_api_and_network_errors(server, run):
+    with FaultProxy(server.base_url) as closed:
+        unreachable = closed.url
+
+    usage = run("order", "place", "AAPL", "buy", "many")
+    no_reason = run("stop")
+    api = run("order", "get", "999999999")
+    api_json = run("--json", "order", "get", "999999999")
+    network = run("--base-url", unreachable, "--timeout", "1", "status")
+
+    assert usage.returncode == no_reason.returncode == 2
+    assert "not a decimal number" in usage.stderr
+    assert api.returncode == 3
+    assert "ORDER_NOT_FOUND (404)" in api.stderr
+    assert json.loads(api_json.stderr)["error"]["code"] == "ORDER_NOT_FOUND"
+    assert network.returncode == 4
+    assert "cannot reach the server" in network.stderr
+
+
+def test_a_config_file_must_be_private(server, run, home):
+    key = server.keys["cli-hmac"]
+    config = home / ".config" / "trading" / "config.toml"
+    config.parent.mkdir()
+    config.write_text(
+        f'[default]\nbase_url = "{server.base_url}"\nauth = "hmac"\n'
+        f'key_id = "{key["key_id"]}"\nsecret = "{key["secret"]}"\n'
+    )
+    config.chmod(0o600)
+
+    ok = _json(run("--json", "me", key_env=False, env={"TRADING_BASE_URL": ""}))
+    config.chmod(0o644)
+    refused = run("me", key_env=False)
+
+    assert ok["credential"] == {"type": "api_key", "scheme": "hmac", "key_id": key["key_id"]}
+    assert refused.returncode == 2
+    assert "chmod 600" in refused.stderr
+    assert "0644" in refused.stderr
+    missing = run("--config", str(home / "nope.toml"), "me")
+    assert missing.returncode == 2
+
+
+def test_profiles_ed25519_keys_and_jwt(server, run, home, tmp_path):
+    private_key = Ed25519PrivateKey.generate()
+    pem = tmp_path / "ed25519.pem"
+    pem.write_bytes(
+        private_key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    pem.chmod(0o600)
+    public = private_key.public_key().public_bytes_raw()
+    created = server.client("cli").api_keys.create(
+        "cli-ed", ["read"], public_key=base64.b64encode(public).decode()
+    )
+    config = tmp_path / "trading.toml"
+    config.write_text(
+        f'[desk]\nauth = "ed25519"\nkey_id = "{created.key_id}"\nprivate_key_file = "{pem}"\n'
+    )
+    config.chmod(0o600)
+
+    signed = _json(run("--json", "--config", str(config), "--profile", "desk", "me", key_env=False))
+    jwt = _json(
+        run(
+            "--json",
+            "me",
+            key_env=False,
+            env={
+                "TRADING_USERNAME": "cl-trader",
+                "TRADING_PASSWORD": server.passwords["cl-trader"],
+            },
+        )
+    )
+
+    assert signed["credential"]["scheme"] == "ed25519"
+    assert jwt["user"]["username"] == "cl-trader"
+    assert jwt["credential"]["type"] == "jwt"

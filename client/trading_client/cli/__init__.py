@@ -1,0 +1,1 @@
+"""The `trading` command line (see `trading --help` and client/README.md)."""

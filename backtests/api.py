@@ -1,5 +1,6 @@
 """Strategy, backtest and sweep endpoints (thin views over services and selectors)."""
 
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -32,7 +33,7 @@ class BacktestInputSerializer(serializers.Serializer):
     interval = CaseInsensitiveChoiceField(choices=CandleInterval.choices, default="1d")
     start = serializers.DateTimeField(required=False, allow_null=True)
     end = serializers.DateTimeField(required=False, allow_null=True)
-    initial_capital = _decimal_field(default="10000")
+    initial_capital = _decimal_field(default=Decimal("10000"))
     parameters = serializers.DictField(required=False, default=dict)
     commission = _decimal_field(required=False, allow_null=True)
     slippage_bps = _decimal_field(required=False, allow_null=True)

@@ -11,10 +11,10 @@ from backtests.engine import Bars
 from backtests.errors import BacktestTooLarge
 from marketdata.models import Candle, Instrument
 from marketdata.selectors import candle_list
-from marketdata.simulator import decimal_plain
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _AFTER = timedelta(microseconds=1)
+_OHLCV = ("open", "high", "low", "close", "volume")
 
 
 @dataclass
@@ -81,24 +81,22 @@ def dataset_load(
     chunk = settings.BACKTEST_LOAD_CHUNK
     limit = settings.BACKTEST_MAX_BARS
     digest = dataset_fingerprint_start(symbol=instrument.symbol, interval=interval)
-    columns: dict[str, list] = {
-        name: [] for name in ("timestamps", "open", "high", "low", "close", "volume")
-    }
+    columns: dict[str, list] = {name: [] for name in ("timestamps", *_OHLCV)}
     cursor = start or _EPOCH
     while True:
         rows = candle_list(
             instrument=instrument, interval=interval, start=cursor, end=end, limit=chunk
         )
         lines = []
+        timestamps = columns["timestamps"]
         for row in rows:
             epoch = int(row["timestamp"].timestamp())
-            values = [
-                decimal_plain(row[name]) for name in ("open", "high", "low", "close", "volume")
-            ]
-            columns["timestamps"].append(epoch)
-            for name, value in zip(("open", "high", "low", "close", "volume"), values, strict=True):
+            values = [row[name] for name in _OHLCV]
+            timestamps.append(epoch)
+            for name, value in zip(_OHLCV, values, strict=True):
                 columns[name].append(value)
-            lines.append(f"{epoch}|{'|'.join(map(str, values))}\n")
+            # normalize() then "f": one text per number whatever the column's scale.
+            lines.append(f"{epoch}|{'|'.join(format(v.normalize(), 'f') for v in values)}\n")
         digest.update("".join(lines).encode())
         count = len(columns["timestamps"])
         if count > limit:

@@ -407,5 +407,5 @@ if RUN_MODE == "embedded":
 BACKTEST_CURVE_MAX_POINTS = env.int("BACKTEST_CURVE_MAX_POINTS", default=5000)
 BACKTEST_SWEEP_MAX_COMBINATIONS = env.int("BACKTEST_SWEEP_MAX_COMBINATIONS", default=1000)
 BACKTEST_MAX_BARS = env.int("BACKTEST_MAX_BARS", default=2_000_000)
-BACKTEST_LOAD_CHUNK = env.int("BACKTEST_LOAD_CHUNK", default=20_000)
+BACKTEST_LOAD_CHUNK = env.int("BACKTEST_LOAD_CHUNK", default=10_000)
 # --- end of operations and backtests --------------------------------------------------------

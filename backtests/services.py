@@ -326,7 +326,7 @@ def _job(backtest: Backtest, checkpoint: Checkpoint) -> Outcome:
         ),
         1,
     )
-    checkpoint(items_done=0, items_total=2 * estimate, phase="loading", force=True)
+    checkpoint(items_done=0, items_total=2 * estimate, phase="loading")
 
     def loaded(count: int) -> None:
         total = 2 * max(estimate, count)
@@ -370,7 +370,7 @@ def _job(backtest: Backtest, checkpoint: Checkpoint) -> Outcome:
             },
         )
 
-    checkpoint(items_done=n, items_total=2 * n, phase="simulating", force=True)
+    checkpoint(items_done=n, items_total=2 * n, phase="simulating")
     simulation = simulate(
         bars=dataset.bars,
         strategy=strategy,
@@ -379,7 +379,7 @@ def _job(backtest: Backtest, checkpoint: Checkpoint) -> Outcome:
         on_progress=progressed,
     )
     simulate_ms = (time.perf_counter() - simulate_started) * 1000
-    checkpoint(items_done=2 * n - 1, items_total=2 * n, phase="storing", force=True)
+    checkpoint(items_done=2 * n - 1, items_total=2 * n, phase="storing")
     summary = backtest_results_store(
         backtest=backtest, dataset=dataset, simulation=simulation, costs=costs
     )

@@ -32,8 +32,10 @@ def worker_name() -> str:
 class Checkpoint:
     """Called by a job as it works: heartbeats, records progress, and stops it when asked.
 
-    A call writes at most once per `interval_s` (OPERATION_PROGRESS_INTERVAL_S, 100 ms), so a
-    job may call it as often as it likes; `force=True` writes now. Raises OperationCancelled
+    A call writes (heartbeat, progress, one `operation.progress` event) at most once per
+    `interval_s` (OPERATION_PROGRESS_INTERVAL_S, 100 ms) counted from the start, so a job may
+    call it as often as it likes; a call in between only remembers the metrics. Raises
+    OperationCancelled
     (with the latest metrics) when a cancel was requested, OperationAbandoned when the operation
     is no longer running. `clock` is injectable for tests.
     """
@@ -52,7 +54,8 @@ class Checkpoint:
         self.clock = clock
         self.metrics: dict[str, Any] | None = None
         self.writes = 0
-        self._last: float | None = None
+        # The start itself was published: the first write waits a full interval after it.
+        self._last = clock()
 
     def __call__(
         self,
@@ -61,12 +64,11 @@ class Checkpoint:
         items_total: int | None = None,
         phase: str | None = None,
         metrics: dict[str, Any] | None = None,
-        force: bool = False,
     ) -> None:
         if metrics is not None:
             self.metrics = metrics
         now = self.clock()
-        if not force and self._last is not None and now - self._last < self.interval_s:
+        if now - self._last < self.interval_s:
             return
         self._last = now
         self.writes += 1

@@ -121,6 +121,8 @@ class Simulation:
     """What a run produced: equity per bar, trades, decisions and counters."""
 
     equity: list[Decimal]
+    # The same curve in floats, for statistics (computed per stretch with numpy, not converted).
+    equity_floats: np.ndarray
     trades: list[Trade]
     open_trade: Trade | None
     decisions: list[tuple[int, int]]
@@ -162,7 +164,9 @@ def simulate(
     bars and may raise to stop the run (a cancel).
     """
     n = len(bars)
-    values = Values({**bars.floats, **strategy.indicators(bars.floats)})
+    arrays = {**bars.floats, **strategy.indicators(bars.floats)}
+    values = Values(arrays)
+    mask = strategy.candidates(arrays)
     book = _Book(cash=initial_capital, costs=costs, opens=bars.open)
     decide = strategy.decide
     decisions: list[tuple[int, int]] = []
@@ -171,8 +175,15 @@ def simulate(
     # Decisions do not depend on fills (a strategy sees its own target), so the fills of a
     # decision on bar i are made at once at bar i+1's open, and equity is filled in per stretch
     # of constant position afterwards.
+    bars_to_ask = None if mask is None else np.flatnonzero(mask)
     for chunk in range(first, n, PROGRESS_EVERY_BARS):
-        for i in range(chunk, min(chunk + PROGRESS_EVERY_BARS, n)):
+        end = min(chunk + PROGRESS_EVERY_BARS, n)
+        if bars_to_ask is None:
+            asked = range(chunk, end)
+        else:
+            low, high = np.searchsorted(bars_to_ask, (chunk, end))
+            asked = bars_to_ask[low:high].tolist()
+        for i in asked:
             decision = decide(i, values, target)
             if decision is not None and decision != target:
                 target = decision
@@ -182,9 +193,10 @@ def simulate(
         if on_progress is not None:
             last = min(chunk + PROGRESS_EVERY_BARS, n) - 1
             on_progress(last + 1, n, book.value_at(last, bars.close), len(book.trades))
-    equity, exposed = book.equity_curve(bars.close)
+    equity, equity_floats, exposed = book.equity_curve(bars.close, bars.floats["close"])
     return Simulation(
         equity=equity,
+        equity_floats=equity_floats,
         trades=book.trades,
         open_trade=book.current,
         decisions=decisions,
@@ -252,18 +264,24 @@ class _Book:
         """Return the equity at `bar`'s close (for progress: the book as it is now)."""
         return self.cash + self.position * closes[bar] if self.position else self.cash
 
-    def equity_curve(self, closes: list[Decimal]) -> tuple[list[Decimal], int]:
-        """Return the equity at every close and how many bars held a position."""
+    def equity_curve(
+        self, closes: list[Decimal], close_floats: np.ndarray
+    ) -> tuple[list[Decimal], np.ndarray, int]:
+        """Return the equity at every close (exact, and in floats) and how many bars held a
+        position."""
         equity: list[Decimal] = []
+        floats = np.empty(len(closes), dtype=np.float64)
         exposed = 0
         bounds = [*self.changes[1:], (len(closes), ZERO, ZERO)]
         for (start, cash, position), (end, _, _) in zip(self.changes, bounds, strict=True):
             if position:
                 equity.extend([cash + position * close for close in closes[start:end]])
+                floats[start:end] = float(cash) + float(position) * close_floats[start:end]
                 exposed += end - start
             else:
                 equity.extend([cash] * (end - start))
-        return equity, exposed
+                floats[start:end] = float(cash)
+        return equity, floats, exposed
 
 
 def _all_in(cash: Decimal, price: Decimal, costs: Costs) -> Decimal:

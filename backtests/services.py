@@ -9,7 +9,6 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-import numpy as np
 from celery import current_app
 from django.conf import settings
 from django.db import transaction
@@ -427,13 +426,11 @@ def backtest_results_store(
     statistics (plain strings) with the result hash."""
     bars = dataset.bars
     timestamps = bars.timestamps
-    equity_floats = np.array(simulation.equity, dtype=np.float64)
-    drawdown = drawdown_pct(equity_floats)
+    drawdown = drawdown_pct(simulation.equity_floats)
     statistics = statistics_compute(
         simulation=simulation,
         timestamps=timestamps,
         initial_capital=backtest.initial_capital,
-        equity_floats=equity_floats,
         drawdown=drawdown,
     )
     indices = curve_sample_indices(len(bars), max_points=settings.BACKTEST_CURVE_MAX_POINTS)

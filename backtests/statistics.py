@@ -54,7 +54,6 @@ def statistics_compute(
     simulation: Simulation,
     timestamps: Sequence[int],
     initial_capital: Decimal,
-    equity_floats: np.ndarray,
     drawdown: np.ndarray,
 ) -> dict[str, Any]:
     """Return the statistics of a run (Decimals, an int count, or None where undefined).
@@ -65,6 +64,7 @@ def statistics_compute(
     of both fees. Max drawdown and exposure are in percent.
     """
     trades: list[Trade] = simulation.trades
+    equity_floats = simulation.equity_floats
     n = len(simulation.equity)
     final = simulation.equity[-1] if n else initial_capital
     years = (timestamps[-1] - timestamps[0]) / _SECONDS_PER_YEAR if n > 1 else 0.0

@@ -21,6 +21,9 @@ into a market order that executes at the next bar's open.
         def decide(self, i, values, position):
             ...                             # LONG, FLAT, SHORT, or None (keep the position)
 
+        def candidates(self, arrays):       # optional: bars where `decide` may act (speed-up)
+            ...
+
 `values` holds the indicator arrays (and the bars' "open", "high", "low", "close", "volume")
 as lists of floats; `i` is the current (last closed) bar; `position` is the strategy's own
 current target (not the broker's fill), so its decisions never depend on execution.
@@ -161,3 +164,9 @@ class Strategy:
     def decide(self, i: int, values: Mapping[str, Sequence[float]], position: int) -> int | None:
         """Return the target after bar `i` closed: LONG, FLAT, SHORT, or None to keep it."""
         raise NotImplementedError
+
+    def candidates(self, arrays: Mapping[str, np.ndarray]) -> np.ndarray | None:
+        """Optionally, a boolean array over the bars: False where `decide` returns None
+        whatever the position. The engine then skips those bars (a backtest speed-up; live
+        trading calls `decide` on every bar, and a test checks both agree). None: every bar."""
+        return None

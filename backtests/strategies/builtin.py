@@ -78,6 +78,15 @@ class SmaCrossover(Strategy):
             return SHORT if self.parameters["allow_short"] else FLAT
         return None
 
+    def candidates(self, arrays: Mapping[str, np.ndarray]) -> np.ndarray:
+        fast, slow = arrays["fast"], arrays["slow"]
+        mask = np.zeros(len(fast), dtype=bool)
+        before, now = slice(None, -1), slice(1, None)
+        mask[1:] = ((fast[before] < slow[before]) & (fast[now] > slow[now])) | (
+            (fast[before] > slow[before]) & (fast[now] < slow[now])
+        )
+        return mask
+
 
 class RsiMeanReversion(Strategy):
     name = "rsi_mean_reversion"
@@ -115,6 +124,10 @@ class RsiMeanReversion(Strategy):
             target = SHORT if self.parameters["allow_short"] else FLAT
             return target if position != target else None
         return None
+
+    def candidates(self, arrays: Mapping[str, np.ndarray]) -> np.ndarray:
+        value = arrays["rsi"]
+        return (value < self.parameters["oversold"]) | (value > self.parameters["overbought"])
 
 
 class BollingerBreakout(Strategy):

@@ -107,3 +107,27 @@ def test_live_bar_by_bar_decisions_equal_the_backtests(name, parameters):
     # then: the same decisions on the same bars
     assert backtest.decisions
     assert live == backtest.decisions
+
+
+@pytest.mark.parametrize(("name", "parameters"), CASES)
+def test_skipping_the_non_candidate_bars_changes_no_decision(name, parameters):
+    bars = bars_of(goog_rows())
+    costs = Costs(
+        commission_rate=D("0.001"),
+        slippage_bps=D(0),
+        tick_size=D("0.01"),
+        lot_size=D(1),
+        fee_quantum=D("0.01"),
+    )
+    cls = STRATEGIES[name]
+
+    class EveryBar(cls):
+        def candidates(self, arrays):
+            return None
+
+    fast = simulate(bars=bars, strategy=cls(**parameters), initial_capital=D(10000), costs=costs)
+    slow = simulate(
+        bars=bars, strategy=EveryBar(**parameters), initial_capital=D(10000), costs=costs
+    )
+    assert fast.decisions == slow.decisions
+    assert fast.equity == slow.equity

@@ -6,7 +6,8 @@
    whether the trade lists are identical (entry/exit bar, prices, signed size).
 2. Seeded random-walk bars, 10k to 1M: the same strategy, bars per second.
 3. A 64-combination sweep over real Celery workers (PostgreSQL and Redis, a stack like the
-   services suite's: `DATABASE_URL`/`REDIS_URL`, defaults the Makefile's) on one solo worker
+   services suite's: `DATABASE_URL`/`REDIS_URL`, default local PostgreSQL and Redis database
+   13) on one solo worker
    process, then on two: wall time from POST to the parent operation completed, and the
    speed-up.
 
@@ -17,8 +18,10 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import random
+import signal
 import statistics
 import sys
 import tempfile
@@ -177,7 +180,12 @@ def section_sweep(bars: int) -> None:
     from tests.harness import stack_create
 
     os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/trading")
-    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/15")
+    # Not the test suites' database 15: their cache.clear() flushes the whole Redis database,
+    # queued Celery messages of any stack on it included.
+    os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/13")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # SIGTERM stops the stack's processes too (the finally below).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     grid = {"fast": [3, 5, 8, 10, 13, 15, 20, 25], "slow": [30, 40, 50, 60, 80, 100, 150, 200]}
     print()
     print(

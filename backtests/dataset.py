@@ -10,7 +10,7 @@ from django.conf import settings
 from backtests.engine import Bars
 from backtests.errors import BacktestTooLarge
 from marketdata.models import Candle, Instrument
-from marketdata.selectors import candle_list
+from marketdata.selectors import BASE_INTERVAL, candle_list
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _AFTER = timedelta(microseconds=1)
@@ -64,6 +64,24 @@ def dataset_estimate(
     return -(-minutes.count() // per_bucket)
 
 
+def _read_stored(*, instrument, interval, start, end, limit) -> list[tuple]:
+    """1-minute candles are stored as they are: read the rows themselves, oldest first."""
+    rows = Candle.objects.filter(instrument=instrument, interval=interval, ts__gte=start)
+    if end is not None:
+        rows = rows.filter(ts__lte=end)
+    return list(rows.order_by("ts").values_list("ts", *_OHLCV)[:limit])
+
+
+def _read_selected(*, instrument, interval, start, end, limit) -> list[tuple]:
+    """Coarser intervals: the selector's stored-or-aggregated rows."""
+    return [
+        (row["timestamp"], *(row[name] for name in _OHLCV))
+        for row in candle_list(
+            instrument=instrument, interval=interval, start=start, end=end, limit=limit
+        )
+    ]
+
+
 def dataset_load(
     *,
     instrument: Instrument,
@@ -83,15 +101,13 @@ def dataset_load(
     digest = dataset_fingerprint_start(symbol=instrument.symbol, interval=interval)
     columns: dict[str, list] = {name: [] for name in ("timestamps", *_OHLCV)}
     cursor = start or _EPOCH
+    read = _read_stored if interval == BASE_INTERVAL else _read_selected
+    timestamps = columns["timestamps"]
     while True:
-        rows = candle_list(
-            instrument=instrument, interval=interval, start=cursor, end=end, limit=chunk
-        )
+        rows = read(instrument=instrument, interval=interval, start=cursor, end=end, limit=chunk)
         lines = []
-        timestamps = columns["timestamps"]
-        for row in rows:
-            epoch = int(row["timestamp"].timestamp())
-            values = [row[name] for name in _OHLCV]
+        for ts, *values in rows:
+            epoch = int(ts.timestamp())
             timestamps.append(epoch)
             for name, value in zip(_OHLCV, values, strict=True):
                 columns[name].append(value)
@@ -108,5 +124,5 @@ def dataset_load(
             on_chunk(count)
         if len(rows) < chunk:
             break
-        cursor = rows[-1]["timestamp"] + _AFTER
+        cursor = rows[-1][0] + _AFTER
     return Dataset(bars=Bars.from_columns(**columns), fingerprint=digest.hexdigest())

@@ -13,7 +13,9 @@ Pure Python and numpy, no ORM, no I/O. Rules (the paper venue's, docs/venue.md):
 - A position still open after the last bar stays open, marked at the last close.
 """
 
-from collections.abc import Callable, Sequence
+import contextlib
+import gc
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -147,6 +149,23 @@ class Values(dict):
         return values
 
 
+@contextlib.contextmanager
+def _without_cyclic_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector (reference counting still frees everything).
+
+    A run allocates a Decimal per bar and builds no reference cycles; with the collector on,
+    its full passes over the millions of live bar values cost more than the run itself (up to
+    half the time, measured). Process-wide while it lasts, restored after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 ProgressCallback = Callable[[int, int, Decimal, int], None]
 
 
@@ -163,6 +182,24 @@ def simulate(
     `on_progress(bars_done, bars_total, equity, trades)` is called every PROGRESS_EVERY_BARS
     bars and may raise to stop the run (a cancel).
     """
+    with _without_cyclic_gc():
+        return _simulate(
+            bars=bars,
+            strategy=strategy,
+            initial_capital=initial_capital,
+            costs=costs,
+            on_progress=on_progress,
+        )
+
+
+def _simulate(
+    *,
+    bars: Bars,
+    strategy: Strategy,
+    initial_capital: Decimal,
+    costs: Costs,
+    on_progress: ProgressCallback | None,
+) -> Simulation:
     n = len(bars)
     arrays = {**bars.floats, **strategy.indicators(bars.floats)}
     values = Values(arrays)

@@ -12,7 +12,7 @@
    speed-up.
 
     .venv/bin/python bench/bench_backtest.py [--repeat 20] [--sizes 10000,100000,1000000]
-                                             [--sweep-bars 20000] [--no-sweep]
+                                             [--sweep-bars 20000] [--sections goog,scaling,sweep]
 """
 
 from __future__ import annotations
@@ -217,6 +217,7 @@ def section_sweep(bars: int) -> None:
                         until=lambda b: b["status"] in ("completed", "failed", "cancelled"),
                         timeout=1800,
                         what="sweep",
+                        interval=0.5,
                     )
                     wall = time.perf_counter() - started
                     assert done["status"] == "completed", done
@@ -233,11 +234,14 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--sweep-bars", type=int, default=20_000)
-    parser.add_argument("--no-sweep", action="store_true")
+    parser.add_argument("--sections", default="goog,scaling,sweep")
     args = parser.parse_args()
-    section_goog(args.repeat)
-    section_scaling([int(s) for s in args.sizes.split(",")])
-    if not args.no_sweep:
+    sections = args.sections.split(",")
+    if "goog" in sections:
+        section_goog(args.repeat)
+    if "scaling" in sections:
+        section_scaling([int(s) for s in args.sizes.split(",")])
+    if "sweep" in sections:
         section_sweep(args.sweep_bars)
 
 

@@ -117,6 +117,8 @@ class OperationCancelView(OperationView):
         code = status.HTTP_200_OK if operation.is_finished else status.HTTP_202_ACCEPTED
         return Response(operation_payload(operation), status=code)
 
-    @extend_schema(operation_id="operations_cancel_post", responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        operation_id="operations_cancel_post", request=None, responses=OpenApiTypes.OBJECT
+    )
     def post(self, request: Request, operation_id: str) -> Response:
         return self.delete(request, operation_id)

@@ -26,6 +26,7 @@ STREAM = "operations"
 EVENT_PROGRESS = "operation.progress"
 EVENT_FINISHED = "operation.finished"
 # Error codes an operation can end with (besides a task's own ApplicationError codes).
+_UNFINISHED = (OperationStatus.PENDING, OperationStatus.RUNNING)
 WORKER_LOST = "WORKER_LOST"
 OPERATION_FAILED = "OPERATION_FAILED"
 CHILD_OPERATIONS_FAILED = "CHILD_OPERATIONS_FAILED"
@@ -347,6 +348,15 @@ def operation_parent_refresh(
     """
     now = now or timezone.now()
     interval = timedelta(seconds=settings.OPERATION_PROGRESS_INTERVAL_S)
+    if (
+        not force
+        and Operation.objects.filter(
+            pk=operation_id, progress_at__gt=now - interval, children__status__in=_UNFINISHED
+        ).exists()
+    ):
+        # Throttled, and not the last child: skip without queueing on the parent's row lock,
+        # which every child of a sweep would otherwise take at each checkpoint.
+        return None
     with transaction.atomic():
         operation = _locked(operation_id)
         if operation.is_finished:

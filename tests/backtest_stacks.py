@@ -70,13 +70,19 @@ def ok(response: httpx.Response, status: int = 200) -> dict:
 
 
 def operation_wait(
-    client: httpx.Client, operation_id: int, *, until, timeout: float, what: str
+    client: httpx.Client,
+    operation_id: int,
+    *,
+    until,
+    timeout: float,
+    what: str,
+    interval: float = 0.05,
 ) -> dict:
-    """Poll GET /operations/{id} until `until(body)`; return the body."""
+    """Poll GET /operations/{id} every `interval` s until `until(body)`; return the body."""
     return wait_until(
         lambda: (body := ok(client.get(f"/operations/{operation_id}"))) and until(body) and body,
         timeout=timeout,
-        interval=0.05,
+        interval=interval,
         what=what,
     )
 

@@ -240,3 +240,23 @@ def test_a_sweep_refuses_a_combination_the_rules_forbid(client, goog):
     assert error_of(post(client, "/api/v1/backtests/sweeps", too_big))[2]["fields"] == {
         "grid": ["1521 combinations; at most 1000 may run in one sweep."]
     }
+
+
+def test_the_openapi_schema_documents_the_endpoints(client):
+    response = client.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    for path in (
+        "/api/v1/strategies",
+        "/api/v1/strategies/{name}",
+        "/api/v1/backtests",
+        "/api/v1/backtests/{backtest_id}",
+        "/api/v1/backtests/sweeps",
+        "/api/v1/backtests/sweeps/{sweep_id}",
+        "/api/v1/operations",
+        "/api/v1/operations/{operation_id}",
+        "/api/v1/operations/{operation_id}/metrics",
+        "/api/v1/operations/{operation_id}/cancel",
+    ):
+        assert path in paths, path
+    assert set(paths["/api/v1/operations/{operation_id}/cancel"]) == {"delete", "post"}

@@ -1,6 +1,8 @@
 """Reading stored candles into engine bars, with the fingerprint of exactly what was read."""
 
 import hashlib
+import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -126,3 +128,43 @@ def dataset_load(
             break
         cursor = rows[-1][0] + _AFTER
     return Dataset(bars=Bars.from_columns(**columns), fingerprint=digest.hexdigest())
+
+
+# A sweep's children that run in the same process share one read of the candles: the most
+# recent sweeps' datasets, by (sweep, instrument, interval, start, end).
+_SWEEP_DATASETS: OrderedDict[tuple, Dataset] = OrderedDict()
+_SWEEP_DATASETS_KEPT = 2
+_SWEEP_DATASETS_LOCK = threading.Lock()
+
+
+def dataset_load_for_sweep(
+    *,
+    sweep_id: int,
+    instrument: Instrument,
+    interval: str,
+    start: datetime | None,
+    end: datetime | None,
+    on_chunk: Callable[[int], None] | None = None,
+) -> Dataset:
+    """Return the dataset of a sweep, read once per process (the first child reads it).
+
+    Every child of one sweep in one process backtests the same snapshot of the candles, so the
+    ranking compares like with like; children in other processes read their own, and the
+    fingerprint says whether they saw the same candles. Only the last two sweeps are kept.
+    """
+    key = (sweep_id, instrument.pk, interval, start, end)
+    with _SWEEP_DATASETS_LOCK:
+        dataset = _SWEEP_DATASETS.get(key)
+        if dataset is not None:
+            _SWEEP_DATASETS.move_to_end(key)
+    if dataset is None:
+        dataset = dataset_load(
+            instrument=instrument, interval=interval, start=start, end=end, on_chunk=on_chunk
+        )
+        with _SWEEP_DATASETS_LOCK:
+            _SWEEP_DATASETS[key] = dataset
+            while len(_SWEEP_DATASETS) > _SWEEP_DATASETS_KEPT:
+                _SWEEP_DATASETS.popitem(last=False)
+    elif on_chunk is not None:
+        on_chunk(len(dataset.bars))
+    return dataset

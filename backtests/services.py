@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import transaction
 
 from backtests.costs import backtest_costs
-from backtests.dataset import Dataset, dataset_estimate, dataset_load
+from backtests.dataset import Dataset, dataset_estimate, dataset_load, dataset_load_for_sweep
 from backtests.engine import Costs, Simulation, simulate
 from backtests.errors import BacktestNoData, BacktestValidationError
 from backtests.models import Backtest, Sweep
@@ -333,13 +333,17 @@ def _job(backtest: Backtest, checkpoint: Checkpoint) -> Outcome:
             items_done=count, items_total=total, phase="loading", metrics={"bars_loaded": count}
         )
 
-    dataset = dataset_load(
-        instrument=backtest.instrument,
-        interval=backtest.interval,
-        start=backtest.start,
-        end=backtest.end,
-        on_chunk=loaded,
-    )
+    source = {
+        "instrument": backtest.instrument,
+        "interval": backtest.interval,
+        "start": backtest.start,
+        "end": backtest.end,
+        "on_chunk": loaded,
+    }
+    if backtest.sweep_id is not None:
+        dataset = dataset_load_for_sweep(sweep_id=backtest.sweep_id, **source)
+    else:
+        dataset = dataset_load(**source)
     n = len(dataset.bars)
     if n == 0:
         raise BacktestNoData(

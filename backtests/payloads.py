@@ -1,5 +1,6 @@
 """The one representation of backtests and sweeps (REST, and what an operation's result names)."""
 
+import time
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -25,7 +26,8 @@ def iso(value: datetime | int | None) -> str | None:
     if value is None:
         return None
     if isinstance(value, int):
-        value = datetime.fromtimestamp(value, tz=UTC)
+        # Bars are whole seconds; strftime is several times cheaper than a datetime round trip.
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(value))
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 

@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 import warnings
+from collections import Counter
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -191,7 +192,10 @@ def section_sweep(bars: int) -> None:
     print(
         f"Sweep of 64 combinations (SMA crossover) over {bars:,} stored 1-minute bars of {SYMBOL}"
     )
-    print(f"{'worker processes':>16} {'wall s':>8} {'backtests/s':>12} {'speed-up':>9}")
+    print(
+        f"{'worker processes':>16} {'wall s':>8} {'backtests/s':>12} {'speed-up':>9}  "
+        "backtests per process; load average before"
+    )
     with tempfile.TemporaryDirectory() as workdir:
         stack = stack_create(Path(workdir), services=True)
         try:
@@ -209,6 +213,7 @@ def section_sweep(bars: int) -> None:
                         "grid": grid,
                         "parameters": {"allow_short": True},
                     }
+                    load_before = os.getloadavg()[0]
                     started = time.perf_counter()
                     accepted = ok(client.post("/backtests/sweeps", json=body), 202)
                     done = operation_wait(
@@ -222,7 +227,15 @@ def section_sweep(bars: int) -> None:
                     wall = time.perf_counter() - started
                     assert done["status"] == "completed", done
                     baseline = baseline or wall
-                    print(f"{workers:>16} {wall:8.1f} {64 / wall:12.2f} {baseline / wall:8.2f}x")
+                    path = f"/operations?parent={accepted['operation_id']}&limit=100"
+                    children = ok(client.get(path))["results"]
+                    per_process = sorted(
+                        Counter(child["worker"] for child in children).values(), reverse=True
+                    )
+                    print(
+                        f"{workers:>16} {wall:8.1f} {64 / wall:12.2f} {baseline / wall:8.2f}x  "
+                        f"{'/'.join(map(str, per_process))}; {load_before:.2f}"
+                    )
         finally:
             stack.stop()
 

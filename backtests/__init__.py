@@ -1,1 +1,1 @@
-"""Strategies, the backtest engine and long-running operations."""
+"""Strategies, the backtest engine, sweeps and their API; jobs run as operations."""

@@ -24,6 +24,8 @@ api_v1 = [
     path("", include("portfolio.urls")),
     path("", include("risk.urls")),
     path("", include("analytics.urls")),
+    path("", include("operations.urls")),
+    path("", include("backtests.urls")),
     # Anything else under /api/v1/ is a JSON 404, whatever DEBUG says.
     re_path(r"^.*$", api_not_found),
 ]

@@ -384,3 +384,34 @@ EQUITY_SNAPSHOT_INTERVAL_S = env.float("EQUITY_SNAPSHOT_INTERVAL_S", default=60.
 RISK_DAY_START_UTC = env.int("RISK_DAY_START_UTC", default=0)
 # The longest equity curve `GET /portfolio/equity` returns.
 EQUITY_CURVE_MAX_POINTS = env.int("EQUITY_CURVE_MAX_POINTS", default=1000)
+
+# --- operations and backtests (issue 13) ----------------------------------------------------
+INSTALLED_APPS.append("operations")
+# Progress is written and published at most this often per operation (seconds).
+OPERATION_PROGRESS_INTERVAL_S = env.float("OPERATION_PROGRESS_INTERVAL_S", default=0.1)
+# A running operation whose task has not checkpointed for this long lost its worker: failed.
+OPERATION_HEARTBEAT_TTL_S = env.float("OPERATION_HEARTBEAT_TTL_S", default=60.0)
+# How often beat (services) or the embedded engine looks for such operations.
+OPERATION_STALE_CHECK_INTERVAL_S = env.float("OPERATION_STALE_CHECK_INTERVAL_S", default=10.0)
+# The longest a single operation task may run; the broker's visibility timeout must exceed it,
+# or Redis would hand a long job that is still running to a second worker.
+OPERATION_TIME_LIMIT_S = env.int("OPERATION_TIME_LIMIT_S", default=4 * 3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int(
+        "CELERY_VISIBILITY_TIMEOUT_S", default=OPERATION_TIME_LIMIT_S + 3600
+    )
+}
+CELERY_BEAT_SCHEDULE["operations-fail-stale"] = {
+    "task": "operations.operation_fail_stale",
+    "schedule": OPERATION_STALE_CHECK_INTERVAL_S,
+}
+if RUN_MODE == "embedded":
+    ENGINE_COMPONENTS.append("operations.component.StaleOperationWatch")
+# Backtests: the most stored points of an equity or drawdown curve (longer runs are sampled
+# evenly, keeping the last bar), the most combinations one sweep may run, and how many candles
+# are read per query.
+BACKTEST_CURVE_MAX_POINTS = env.int("BACKTEST_CURVE_MAX_POINTS", default=5000)
+BACKTEST_SWEEP_MAX_COMBINATIONS = env.int("BACKTEST_SWEEP_MAX_COMBINATIONS", default=1000)
+BACKTEST_MAX_BARS = env.int("BACKTEST_MAX_BARS", default=2_000_000)
+BACKTEST_LOAD_CHUNK = env.int("BACKTEST_LOAD_CHUNK", default=10_000)
+# --- end of operations and backtests --------------------------------------------------------

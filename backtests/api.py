@@ -1,0 +1,170 @@
+"""Strategy, backtest and sweep endpoints (thin views over services and selectors)."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+from access.selectors import account_ids_for, account_resolve
+from backtests import selectors, services
+from backtests.payloads import backtest_payload, sweep_payload
+from marketdata.api import CaseInsensitiveChoiceField
+from marketdata.enums import CandleInterval
+from operations.enums import OperationStatus
+from trading_api.api.pagination import CursorPagination
+
+
+def _decimal_field(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(
+        max_digits=settings.DECIMAL_MAX_DIGITS, decimal_places=settings.DECIMAL_PLACES, **kwargs
+    )
+
+
+class BacktestInputSerializer(serializers.Serializer):
+    strategy = serializers.CharField(max_length=64)
+    symbol = serializers.CharField(max_length=32)
+    interval = CaseInsensitiveChoiceField(choices=CandleInterval.choices, default="1d")
+    start = serializers.DateTimeField(required=False, allow_null=True)
+    end = serializers.DateTimeField(required=False, allow_null=True)
+    initial_capital = _decimal_field(default=Decimal("10000"))
+    parameters = serializers.DictField(required=False, default=dict)
+    commission = _decimal_field(required=False, allow_null=True)
+    slippage_bps = _decimal_field(required=False, allow_null=True)
+    account = serializers.CharField(required=False)
+
+
+class SweepInputSerializer(BacktestInputSerializer):
+    grid = serializers.DictField(child=serializers.ListField(allow_empty=False))
+    rank_by = serializers.ChoiceField(choices=list(selectors.RANKABLE), default="sharpe_ratio")
+
+
+class BacktestQuerySerializer(serializers.Serializer):
+    strategy = serializers.CharField(required=False, max_length=64)
+    symbol = serializers.CharField(required=False, max_length=32)
+    sweep = serializers.IntegerField(required=False, min_value=1)
+    status = CaseInsensitiveChoiceField(choices=OperationStatus.choices, required=False)
+
+
+class SweepQuerySerializer(serializers.Serializer):
+    rank_by = serializers.ChoiceField(choices=list(selectors.RANKABLE), required=False)
+
+
+def _query(serializer_class, data) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return {name: value for name, value in serializer.validated_data.items() if name != "account"}
+
+
+class BacktestView(APIView):
+    """Reads are `read`/data-rate; starting a backtest or sweep is `trade`/trading-rate."""
+
+    required_scope = {"GET": "read", "POST": "trade"}
+
+    @property
+    def rate_class(self) -> str:
+        request = getattr(self, "request", None)
+        return "data" if request is None or request.method == "GET" else "trading"
+
+
+class StrategyListView(BacktestView):
+    """GET /strategies: every strategy with its description and parameter schema."""
+
+    @extend_schema(operation_id="strategies_list", responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request) -> Response:
+        return Response({"results": [cls.describe() for cls in selectors.strategy_list()]})
+
+
+class StrategyDetailView(BacktestView):
+    """GET /strategies/{name}."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, name: str) -> Response:
+        return Response(selectors.strategy_get(name=name).describe())
+
+
+class BacktestListView(BacktestView):
+    """GET /backtests?strategy=&symbol=&sweep=&status= (newest first); POST /backtests (202)."""
+
+    @extend_schema(
+        operation_id="backtests_list",
+        parameters=[BacktestQuerySerializer],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request: Request) -> Response:
+        account = account_resolve(request)
+        query = _query(BacktestQuerySerializer, request.query_params)
+        backtests = selectors.backtest_list(
+            account_ids=[account.pk],
+            strategy=query.get("strategy"),
+            symbol=query.get("symbol"),
+            sweep_id=query.get("sweep"),
+            status=query.get("status"),
+        )
+        paginator = CursorPagination()
+        page = paginator.paginate_queryset(backtests, request, view=self)
+        return paginator.get_paginated_response(
+            [backtest_payload(backtest, detail=False) for backtest in page]
+        )
+
+    @extend_schema(request=BacktestInputSerializer, responses={202: OpenApiTypes.OBJECT})
+    def post(self, request: Request) -> Response:
+        account = account_resolve(request)
+        data = _query(BacktestInputSerializer, request.data)
+        backtest = services.backtest_start(account=account, **data)
+        location = reverse("backtest-detail", args=[backtest.pk], request=request)
+        return Response(
+            {"operation_id": backtest.operation_id, "backtest_id": backtest.pk},
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": location},
+        )
+
+
+class BacktestDetailView(BacktestView):
+    """GET /backtests/{id}: statistics, equity and drawdown curves, trades, fingerprint."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, backtest_id: str) -> Response:
+        backtest = selectors.backtest_get(
+            backtest_id=backtest_id, account_ids=account_ids_for(request)
+        )
+        return Response(backtest_payload(backtest))
+
+
+class SweepListView(BacktestView):
+    """POST /backtests/sweeps: a parameter grid, one task per combination (202)."""
+
+    @extend_schema(request=SweepInputSerializer, responses={202: OpenApiTypes.OBJECT})
+    def post(self, request: Request) -> Response:
+        account = account_resolve(request)
+        data = _query(SweepInputSerializer, request.data)
+        sweep = services.sweep_start(account=account, **data)
+        location = reverse("sweep-detail", args=[sweep.pk], request=request)
+        backtest_ids = list(sweep.backtests.order_by("id").values_list("id", flat=True))
+        return Response(
+            {
+                "operation_id": sweep.operation_id,
+                "sweep_id": sweep.pk,
+                "backtest_ids": backtest_ids,
+                "combinations": len(backtest_ids),
+            },
+            status=status.HTTP_202_ACCEPTED,
+            headers={"Location": location},
+        )
+
+
+class SweepDetailView(BacktestView):
+    """GET /backtests/sweeps/{id}?rank_by=: the sweep with its backtests ranked, best first."""
+
+    @extend_schema(parameters=[SweepQuerySerializer], responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, sweep_id: str) -> Response:
+        sweep = selectors.sweep_get(sweep_id=sweep_id, account_ids=account_ids_for(request))
+        rank_by = _query(SweepQuerySerializer, request.query_params).get("rank_by", sweep.rank_by)
+        ranked = selectors.sweep_ranked(sweep=sweep, rank_by=rank_by)
+        return Response(sweep_payload(sweep, ranked=ranked, rank_by=rank_by))

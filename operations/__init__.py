@@ -1,0 +1,1 @@
+"""Long-running operations (backtests, sweeps, any job): status, progress, heartbeat, cancel."""

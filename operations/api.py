@@ -1,0 +1,124 @@
+"""Operation endpoints: list, detail, metrics, cancel (thin views over services and selectors)."""
+
+from typing import Any
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from access.selectors import account_ids_for, account_resolve
+from marketdata.api import CaseInsensitiveChoiceField
+from operations import selectors, services
+from operations.enums import OperationStatus
+from operations.payloads import operation_payload, progress_payload
+from trading_api.api.pagination import CursorPagination
+
+
+class OperationQuerySerializer(serializers.Serializer):
+    status = CaseInsensitiveChoiceField(choices=OperationStatus.choices, required=False)
+    type = serializers.CharField(required=False, max_length=64)
+    parent = serializers.IntegerField(required=False, min_value=1)
+
+    def get_fields(self):
+        # `from` is a Python keyword, so it cannot be declared as a class attribute.
+        fields = super().get_fields()
+        fields["from"] = serializers.DateTimeField(required=False)
+        fields["to"] = serializers.DateTimeField(required=False)
+        return fields
+
+
+def _query(serializer_class, data) -> dict[str, Any]:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class OperationView(APIView):
+    """Reads are `read`/data-rate; cancel is `trade`/trading-rate."""
+
+    required_scope = {"GET": "read", "POST": "trade", "DELETE": "trade"}
+
+    @property
+    def rate_class(self) -> str:
+        request = getattr(self, "request", None)
+        return "data" if request is None or request.method == "GET" else "trading"
+
+
+class OperationListView(OperationView):
+    """GET /operations?status=&type=&parent=&from=&to= (newest first, cursor pages)."""
+
+    @extend_schema(
+        operation_id="operations_list",
+        parameters=[OperationQuerySerializer],
+        responses=OpenApiTypes.OBJECT,
+    )
+    def get(self, request: Request) -> Response:
+        account = account_resolve(request)
+        query = _query(OperationQuerySerializer, request.query_params)
+        operations = selectors.operation_list(
+            account_ids=[account.pk],
+            status=query.get("status"),
+            type=query.get("type"),
+            parent_id=query.get("parent"),
+            created_from=query.get("from"),
+            created_to=query.get("to"),
+        )
+        paginator = CursorPagination()
+        page = paginator.paginate_queryset(operations, request, view=self)
+        return paginator.get_paginated_response([operation_payload(op) for op in page])
+
+
+class OperationDetailView(OperationView):
+    """GET /operations/{id}."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, operation_id: str) -> Response:
+        operation = selectors.operation_get(
+            operation_id=operation_id, account_ids=account_ids_for(request)
+        )
+        return Response(operation_payload(operation))
+
+
+class OperationMetricsView(OperationView):
+    """GET /operations/{id}/metrics: the job's own figures, partial while it runs."""
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request: Request, operation_id: str) -> Response:
+        operation = selectors.operation_get(
+            operation_id=operation_id, account_ids=account_ids_for(request)
+        )
+        return Response(
+            {
+                "id": operation.pk,
+                "type": operation.type,
+                "status": operation.status,
+                "progress": progress_payload(operation),
+                "metrics": operation.metrics,
+            }
+        )
+
+
+class OperationCancelView(OperationView):
+    """DELETE /operations/{id}/cancel (POST is an alias).
+
+    200 with the operation when it is cancelled (it was pending); 202 when it runs and will stop
+    at its next checkpoint; 409 OPERATION_NOT_CANCELABLE when it has finished.
+    """
+
+    @extend_schema(operation_id="operations_cancel", responses=OpenApiTypes.OBJECT)
+    def delete(self, request: Request, operation_id: str) -> Response:
+        operation = selectors.operation_get(
+            operation_id=operation_id, account_ids=account_ids_for(request)
+        )
+        operation = services.operation_cancel(operation_id=operation.pk)
+        code = status.HTTP_200_OK if operation.is_finished else status.HTTP_202_ACCEPTED
+        return Response(operation_payload(operation), status=code)
+
+    @extend_schema(
+        operation_id="operations_cancel_post", request=None, responses=OpenApiTypes.OBJECT
+    )
+    def post(self, request: Request, operation_id: str) -> Response:
+        return self.delete(request, operation_id)

@@ -125,7 +125,7 @@ def _venue(book: VenueBook, tape: Tape, quotes: int, errors: list, fenced: list)
         connection.close()
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("seed", [1, 2])
 def test_racing_clients_and_a_leader_overlap_keep_the_books_exact(seed, settings):
     assert connections["default"].vendor == "postgresql"
     settings.VENUE_FEES = {

@@ -4,6 +4,8 @@ import os
 
 import pytest
 
+pytest_plugins = ["tests.fixtures"]
+
 
 def _services_configured() -> bool:
     return bool(os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"))

@@ -23,7 +23,7 @@ from access import selectors, services
 from access.enums import ApiKeyScheme, Scope
 from access.models import ApiKey
 from idempotency.gate import IdempotencyGate
-from trading_api.api.authentication import client_ip, credential_label
+from kernel.identity import client_ip, credential_label
 
 # --- auth -----------------------------------------------------------------------------------
 

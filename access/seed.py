@@ -3,9 +3,9 @@
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from access.demo import DEMO_ADMIN_USERNAME
 from access.models import Account
 from access.services import account_create, membership_add
-from trading_api.seed import DEMO_ADMIN_USERNAME
 
 DEMO_ACCOUNT_NAME = "Demo"
 

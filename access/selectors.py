@@ -21,7 +21,7 @@ from django.db.models import QuerySet
 from access.enums import ALL_SCOPES, ROLE_SCOPES, Role
 from access.errors import AccountRequired
 from access.models import Account, ApiKey, Membership
-from trading_api.errors import ObjectNotFound
+from kernel.errors import ObjectNotFound
 
 
 def principal_get(request_or_principal: Any) -> tuple[Any, ApiKey | None]:

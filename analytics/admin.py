@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from analytics.models import Signal, Trade
-from orders.admin import ReadOnlyAdmin
+from kernel.admin import ReadOnlyAdmin
 
 
 @admin.register(Trade)

@@ -1,7 +1,5 @@
 """Trade, performance and signal endpoints (thin views over selectors and services)."""
 
-from typing import Any
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -12,26 +10,13 @@ from access.selectors import account_resolve
 from analytics import selectors, services
 from analytics.enums import SignalDecision, SignalDirection
 from analytics.models import Signal, Trade
+from kernel.api.fields import CaseInsensitiveChoiceField, TimeRangeQuerySerializer
+from kernel.api.pagination import CursorPagination
+from kernel.api.renderers import jsonable
+from kernel.api.views import ApiView, query_validated
 from kernel.serializers import DecimalField, DecimalOutputField
-from marketdata.api import CaseInsensitiveChoiceField
-from orders.api import TradingView, plain
-from orders.selectors import order_get
-from trading_api.api.pagination import CursorPagination
 
-
-def _query(serializer_class, data) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
-class PeriodQuerySerializer(serializers.Serializer):
-    def get_fields(self):
-        # `from` is a Python keyword, so it cannot be declared as a class attribute.
-        fields = super().get_fields()
-        fields["from"] = serializers.DateTimeField(required=False)
-        fields["to"] = serializers.DateTimeField(required=False)
-        return fields
+PeriodQuerySerializer = TimeRangeQuerySerializer
 
 
 class TradeQuerySerializer(PeriodQuerySerializer):
@@ -110,13 +95,13 @@ class SignalInputSerializer(serializers.Serializer):
     account = serializers.CharField(required=False)
 
 
-class TradeListView(TradingView):
+class TradeListView(ApiView):
     """GET /trades?from=&to=&symbol= (round trips; a period selects by closing time)."""
 
     @extend_schema(parameters=[TradeQuerySerializer], responses=TradeSerializer(many=True))
     def get(self, request: Request) -> Response:
         account = account_resolve(request)
-        query = _query(TradeQuerySerializer, request.query_params)
+        query = query_validated(TradeQuerySerializer, request.query_params)
         trades = selectors.trade_list(
             account_ids=[account.pk],
             symbol=query.get("symbol"),
@@ -128,26 +113,26 @@ class TradeListView(TradingView):
         return paginator.get_paginated_response(TradeSerializer(page, many=True).data)
 
 
-class PerformanceView(TradingView):
+class PerformanceView(ApiView):
     """GET /performance?days=30 (or from/to): figures of the trades closed in the period."""
 
     @extend_schema(parameters=[PerformanceQuerySerializer], responses=OpenApiTypes.OBJECT)
     def get(self, request: Request) -> Response:
         account = account_resolve(request)
-        query = _query(PerformanceQuerySerializer, request.query_params)
+        query = query_validated(PerformanceQuerySerializer, request.query_params)
         start, end = selectors.performance_period(
             days=query.get("days"), start=query.get("from"), end=query.get("to")
         )
-        return Response(plain(selectors.performance_get(account=account, start=start, end=end)))
+        return Response(jsonable(selectors.performance_get(account=account, start=start, end=end)))
 
 
-class SignalListView(TradingView):
+class SignalListView(ApiView):
     """GET /signals?strategy=&symbol=&from=&to=; POST /signals records a decision."""
 
     @extend_schema(parameters=[SignalQuerySerializer], responses=SignalSerializer(many=True))
     def get(self, request: Request) -> Response:
         account = account_resolve(request)
-        query = _query(SignalQuerySerializer, request.query_params)
+        query = query_validated(SignalQuerySerializer, request.query_params)
         signals = selectors.signal_list(
             account_ids=[account.pk],
             strategy=query.get("strategy"),
@@ -162,10 +147,8 @@ class SignalListView(TradingView):
     @extend_schema(request=SignalInputSerializer, responses={201: SignalSerializer})
     def post(self, request: Request) -> Response:
         account = account_resolve(request)
-        data = _query(SignalInputSerializer, request.data)
-        order_id = data.pop("order", None)
+        data = query_validated(SignalInputSerializer, request.data)
         data.pop("account", None)
         # An order of another account is a 404, as for any other object.
-        order = None if order_id is None else order_get(order_id=order_id, account_ids=[account.pk])
-        signal = services.signal_create(account=account, order=order, **data)
+        signal = services.signal_create(account=account, order_id=data.pop("order", None), **data)
         return Response(SignalSerializer(signal).data, status=status.HTTP_201_CREATED)

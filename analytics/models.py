@@ -5,7 +5,7 @@ from django.db.models import Q
 
 from analytics.enums import SignalDecision, SignalDirection
 from kernel.db.fields import decimal_field
-from orders.enums import OrderSide
+from kernel.enums import Side
 
 
 class Trade(models.Model):
@@ -18,7 +18,7 @@ class Trade(models.Model):
     opening_order = models.ForeignKey(
         "orders.Order", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
-    side = models.CharField(max_length=8, choices=OrderSide.choices)
+    side = models.CharField(max_length=8, choices=Side.choices)
     # Largest absolute quantity held during the trade.
     quantity = decimal_field(default=0)
     open_quantity = decimal_field(default=0)

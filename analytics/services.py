@@ -1,23 +1,24 @@
 """Analytics writes: round-trip trades kept up to date at fill time, and reported signals."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 
 from access.models import Account
 from analytics.enums import SignalDecision
+from analytics.errors import SignalOrderNotFound
 from analytics.models import Signal, Trade
 from audit.services import audit_record
 from kernel.decimals import quantize
-from orders.enums import OrderSide
-from orders.models import Fill, Order
+from kernel.enums import Side
 from portfolio.accounting import PositionState, position_after_fill
 
 ZERO = Decimal(0)
 HUNDRED = Decimal(100)
 
 
-def _trade_open(*, fill: Fill, quantity: Decimal, fee: Decimal) -> Trade:
+def _trade_open(*, fill: Any, quantity: Decimal, fee: Decimal) -> Trade:
     order = fill.order
     cost = quantize(quantity * fill.price)
     trade = Trade.objects.create(
@@ -67,10 +68,10 @@ def _trade_close(*, trade: Trade, closed_at) -> None:
 
 
 def _signed(trade: Trade, quantity: Decimal) -> Decimal:
-    return quantity if trade.side == OrderSide.BUY else -quantity
+    return quantity if trade.side == Side.BUY else -quantity
 
 
-def trade_apply_fill(*, fill: Fill) -> list[Trade]:
+def trade_apply_fill(*, fill: Any) -> list[Trade]:
     """Fold one fill into the account's round trips; return the trades it touched.
 
     Must run inside the fill's transaction. The open trade moves by the position's own rule
@@ -89,7 +90,7 @@ def trade_apply_fill(*, fill: Fill) -> list[Trade]:
         return [_trade_open(fill=fill, quantity=quantity, fee=fee)]
     if trade.side == fill.side:
         closed, rest = ZERO, ZERO
-        own = quantity if fill.side == OrderSide.BUY else -quantity
+        own = quantity if fill.side == Side.BUY else -quantity
     else:
         closed = min(trade.open_quantity, quantity)
         rest = quantity - closed
@@ -126,6 +127,18 @@ def trade_apply_fill(*, fill: Fill) -> list[Trade]:
     return [trade, _trade_open(fill=fill, quantity=rest, fee=fee - closing_fee)]
 
 
+def signal_order_get(*, account: Account, order_id: int) -> Any:
+    """Return the account's order `order_id`, which a signal may name; raises SignalOrderNotFound.
+
+    The order model is the one the signal's `order` relation points to.
+    """
+    orders = Signal._meta.get_field("order").related_model
+    order = orders.objects.filter(pk=order_id, account_id=account.pk).first()
+    if order is None:
+        raise SignalOrderNotFound(f"Order {order_id} not found", details={"order_id": order_id})
+    return order
+
+
 def signal_create(
     *,
     account: Account,
@@ -135,12 +148,14 @@ def signal_create(
     decision: str,
     strength: Decimal | None = None,
     reason: str = "",
-    order: Order | None = None,
+    order_id: int | None = None,
 ) -> Signal:
     """Record a strategy's decision on a signal and return it.
 
     A taken signal linked to an order whose trade has already closed gets its outcome R at once.
+    Raises SignalOrderNotFound (404) when `order_id` is not an order of the account.
     """
+    order = None if order_id is None else signal_order_get(account=account, order_id=order_id)
     with transaction.atomic():
         signal = Signal.objects.create(
             account=account,

@@ -6,7 +6,8 @@ from dataclasses import dataclass
 
 from django.http import HttpRequest
 
-from trading_api.request_context import request_id_get
+from kernel.identity import client_ip, credential_label
+from kernel.request_context import request_id_get
 
 SYSTEM_ACTOR = "system"
 
@@ -36,20 +37,6 @@ def audit_request_bound(request: HttpRequest):
         _request_var.reset(token)
 
 
-def client_ip(request: HttpRequest) -> str:
-    """Return the peer address Django saw (proxies are trusted only through settings)."""
-    return request.META.get("REMOTE_ADDR") or ""
-
-
-def credential_of(request: HttpRequest) -> str:
-    """Return the credential label of an authenticated request ("anonymous" without one)."""
-    # Imported here: the authentication module imports the access app, whose services import
-    # this module to record their changes.
-    from trading_api.api.authentication import credential_label
-
-    return credential_label(request)
-
-
 def actor_current() -> Actor:
     """Return the actor of the current request, or the system actor outside requests.
 
@@ -70,7 +57,7 @@ def actor_current() -> Actor:
     return Actor(
         actor_id=user.pk if is_authenticated else None,
         username=user.get_username() if is_authenticated else "anonymous",
-        credential=credential_of(request),
+        credential=credential_label(request),
         ip=client_ip(request),
         request_id=getattr(request, "request_id", "") or _request_id_or_blank(),
     )

@@ -15,10 +15,10 @@ from rest_framework.views import APIView
 from access.selectors import account_ids_for, account_resolve
 from backtests import selectors, services
 from backtests.payloads import backtest_payload, sweep_payload
-from marketdata.api import CaseInsensitiveChoiceField
+from kernel.api.fields import CaseInsensitiveChoiceField
+from kernel.api.pagination import CursorPagination
 from marketdata.enums import CandleInterval
 from operations.enums import OperationStatus
-from trading_api.api.pagination import CursorPagination
 
 
 def _decimal_field(**kwargs) -> serializers.DecimalField:

@@ -1,6 +1,6 @@
 """Domain errors of strategies and backtests."""
 
-from trading_api.errors import ApplicationError
+from kernel.errors import ApplicationError
 
 
 class BacktestValidationError(ApplicationError):

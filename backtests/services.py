@@ -27,13 +27,13 @@ from backtests.statistics import (
 )
 from backtests.strategies import STRATEGIES, ParameterError, Strategy
 from backtests.tasks import backtest_run_task
+from kernel.runtime import task_enqueue
 from marketdata.enums import CandleInterval
 from marketdata.models import Instrument
 from marketdata.selectors import candle_list
 from operations.models import Operation
 from operations.runner import Checkpoint, Outcome, operation_run
 from operations.services import operation_create, operation_parent_start
-from trading_api.runtime import task_enqueue
 
 OPERATION_TYPE = "backtest"
 SWEEP_OPERATION_TYPE = "backtest_sweep"

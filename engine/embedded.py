@@ -7,7 +7,7 @@ from django.conf import settings
 
 from engine.leader import leader_lock_for_database
 from engine.runner import Engine
-from trading_api.runtime import main_loop_set
+from kernel.runtime import main_loop_set
 
 logger = logging.getLogger(__name__)
 

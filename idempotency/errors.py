@@ -1,6 +1,6 @@
 """Idempotency errors (codes in docs/errors.md)."""
 
-from trading_api.errors import ApplicationError
+from kernel.errors import ApplicationError
 
 
 class IdempotencyKeyReused(ApplicationError):

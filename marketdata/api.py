@@ -9,25 +9,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kernel.api.fields import CaseInsensitiveChoiceField
+from kernel.api.pagination import CursorPagination
 from kernel.decimals import decimal_text
 from kernel.serializers import DecimalOutputField
 from marketdata import selectors
 from marketdata.enums import AssetClass, CandleInterval, InstrumentStatus
 from marketdata.models import Instrument
-from trading_api.api.pagination import CursorPagination
 
 CANDLE_LIMIT_DEFAULT = 500
 CANDLE_LIMIT_MAX = 1000
 ORDERBOOK_DEPTH_DEFAULT = 10
 ORDERBOOK_DEPTH_MAX = 50
 QUOTES_SYMBOLS_MAX = 100
-
-
-class CaseInsensitiveChoiceField(serializers.ChoiceField):
-    """Enum input in any case (contract: input enums are case-insensitive)."""
-
-    def to_internal_value(self, data):
-        return super().to_internal_value(data.lower() if isinstance(data, str) else data)
 
 
 class InstrumentSerializer(serializers.ModelSerializer):

@@ -1,6 +1,6 @@
 """Domain errors of market data."""
 
-from trading_api.errors import ApplicationError, ServiceUnavailable
+from kernel.errors import ApplicationError, ServiceUnavailable
 
 
 class SymbolNotFound(ApplicationError):

@@ -17,13 +17,16 @@ from redis.exceptions import RedisError
 
 from engine.runner import cancellation_checkpoint
 from engine.sync import SyncWorker
+from kernel.api.renderers import json_dumps
 from kernel.decimals import decimal_normal
 from marketdata.candles import Bar, CandleBuilder
 from marketdata.enums import INTERVAL_SECONDS, MarketDataSource
 from marketdata.keys import market_group
+from marketdata.models import Candle
 from marketdata.replay import ReplaySource
+from marketdata.selectors import BASE_INTERVAL, candle_last, instrument_trading_list
+from marketdata.services import candles_record, market_state_store
 from marketdata.simulator import InstrumentSimulator, InstrumentSpec, MarketTick
-from trading_api.api.renderers import json_dumps
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +51,6 @@ def _load_simulation(
     *, default_tick_interval_s: Decimal
 ) -> list[tuple[InstrumentSpec, int, Decimal | None]]:
     """Return (spec, id, start price) per trading instrument; start at the last stored close."""
-    from marketdata.selectors import BASE_INTERVAL, candle_last, instrument_trading_list
-
     loaded = []
     for instrument in instrument_trading_list():
         spec = InstrumentSpec.from_instrument(
@@ -63,9 +64,6 @@ def _load_simulation(
 def _load_replay(
     *, interval: str, default_tick_interval_s: Decimal
 ) -> tuple[list[InstrumentSpec], dict[str, list[Bar]], dict[str, int]]:
-    from marketdata.models import Candle
-    from marketdata.selectors import instrument_trading_list
-
     specs, bars, ids = [], {}, {}
     for instrument in instrument_trading_list():
         specs.append(
@@ -239,8 +237,6 @@ class MarketDataFeed:
         return ticks
 
     async def _store(self, ticks: list[MarketTick], closed_bars: list[Bar]) -> None:
-        from marketdata.services import candles_record, market_state_store
-
         # Per symbol the newest tick wins: a replay step can carry several.
         quotes = {tick.quote.symbol: tick.quote.as_dict() for tick in ticks}
         books = {tick.book.symbol: tick.book.as_dict() for tick in ticks}
@@ -279,8 +275,6 @@ class MarketDataFeed:
 
     async def stop(self) -> None:
         """Store the 1-minute bars still open, so a restart continues them."""
-        from marketdata.services import candles_record
-
         self.is_up = False
         bars = [*self.unsaved_bars, *self.builder.flush()]
         self.unsaved_bars = []

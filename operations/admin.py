@@ -2,9 +2,9 @@
 
 from django.contrib import admin, messages
 
+from kernel.errors import ApplicationError
 from operations.models import Operation
 from operations.services import operation_cancel
-from trading_api.errors import ApplicationError
 
 
 @admin.register(Operation)

@@ -10,11 +10,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.selectors import account_ids_for, account_resolve
-from marketdata.api import CaseInsensitiveChoiceField
+from kernel.api.fields import CaseInsensitiveChoiceField
+from kernel.api.pagination import CursorPagination
 from operations import selectors, services
 from operations.enums import OperationStatus
 from operations.payloads import operation_payload, progress_payload
-from trading_api.api.pagination import CursorPagination
 
 
 class OperationQuerySerializer(serializers.Serializer):

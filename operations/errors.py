@@ -1,6 +1,6 @@
 """Domain errors of operations."""
 
-from trading_api.errors import ApplicationError
+from kernel.errors import ApplicationError
 
 
 class OperationNotFound(ApplicationError):

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 
+from kernel.errors import ApplicationError
 from operations.errors import OperationAbandoned, OperationCancelled
 from operations.services import (
     OPERATION_FAILED,
@@ -19,7 +20,6 @@ from operations.services import (
     operation_start,
     operation_stopped,
 )
-from trading_api.errors import ApplicationError
 
 logger = logging.getLogger(__name__)
 

@@ -13,12 +13,12 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from audit.services import audit_record
+from kernel.publish import account_publish
 from operations.enums import FINISHED_STATUSES, OperationEvent, OperationStatus
 from operations.errors import OperationNotCancelable, OperationNotFound
 from operations.models import Operation
 from operations.payloads import operation_payload
 from operations.state import operation_next_status
-from orders.events import account_publish
 
 logger = logging.getLogger(__name__)
 

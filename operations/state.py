@@ -1,8 +1,8 @@
 """The operation lifecycle: one literal table of (status, event) -> status."""
 
+from kernel.errors import ApplicationError
 from operations.enums import OperationEvent as E
 from operations.enums import OperationStatus as S
-from trading_api.errors import ApplicationError
 
 # Every allowed edge. A (status, event) pair that is not here is refused and changes nothing.
 OPERATION_STATE_TABLE: dict[tuple[S, E], S] = {

@@ -2,20 +2,10 @@
 
 from django.contrib import admin, messages
 
+from kernel.admin import ReadOnlyAdmin
+from kernel.errors import ApplicationError
 from orders.models import Fill, Order, OrderEvent
 from orders.services import order_cancel
-from trading_api.errors import ApplicationError
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 class OrderEventInline(admin.TabularInline):

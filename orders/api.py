@@ -3,121 +3,29 @@
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from access.selectors import account_ids_for, account_resolve
-from kernel.decimals import decimals_as_text
-from kernel.serializers import DecimalField, DecimalOutputField
-from marketdata.api import CaseInsensitiveChoiceField
+from kernel.api.fields import CaseInsensitiveChoiceField, TimeRangeQuerySerializer
+from kernel.api.pagination import CursorPagination
+from kernel.api.renderers import jsonable
+from kernel.api.views import ApiView, query_validated
+from kernel.serializers import DecimalField
 from orders import selectors, services
 from orders.enums import OrderSide, OrderStatus, OrderType, TimeInForce
 from orders.errors import OrderValidationError
-from orders.models import Fill, Order, OrderEvent
-from trading_api.api.pagination import CursorPagination
-
-
-def plain(value: Any) -> Any:
-    """Return `value` with every Decimal as its one text form (lists and dicts too)."""
-    return decimals_as_text(value)
-
-
-class FillSerializer(serializers.ModelSerializer):
-    symbol = serializers.CharField(source="instrument.symbol", read_only=True)
-    quantity = DecimalOutputField()
-    price = DecimalOutputField()
-    fee = DecimalOutputField()
-
-    class Meta:
-        model = Fill
-        fields = [
-            "id",
-            "order_id",
-            "symbol",
-            "side",
-            "quantity",
-            "price",
-            "fee",
-            "fee_currency",
-            "liquidity",
-            "executed_at",
-            "venue_exec_id",
-        ]
-
-
-class OrderEventSerializer(serializers.ModelSerializer):
-    status_before = serializers.CharField(read_only=True)
-    status_after = serializers.CharField(read_only=True)
-    quantity = DecimalOutputField()
-    price = DecimalOutputField()
-
-    class Meta:
-        model = OrderEvent
-        fields = [
-            "id",
-            "type",
-            "status_before",
-            "status_after",
-            "quantity",
-            "price",
-            "data",
-            "created_at",
-        ]
-
-
-class OrderSerializer(serializers.ModelSerializer):
-    symbol = serializers.CharField(source="instrument.symbol", read_only=True)
-    account = serializers.IntegerField(source="account_id", read_only=True)
-    quantity = DecimalOutputField()
-    filled_quantity = DecimalOutputField()
-    remaining_quantity = DecimalOutputField()
-    limit_price = DecimalOutputField()
-    stop_price = DecimalOutputField()
-    average_fill_price = DecimalOutputField()
-    stop_loss = DecimalOutputField()
-    locked_amount = DecimalOutputField()
-
-    class Meta:
-        model = Order
-        fields = [
-            "id",
-            "client_order_id",
-            "account",
-            "symbol",
-            "side",
-            "order_type",
-            "time_in_force",
-            "quantity",
-            "filled_quantity",
-            "remaining_quantity",
-            "limit_price",
-            "stop_price",
-            "expire_at",
-            "average_fill_price",
-            "status",
-            "reject_code",
-            "reject_reason",
-            "stop_loss",
-            "strategy",
-            "signal",
-            "version",
-            "locked_amount",
-            "triggered_at",
-            "created_at",
-            "updated_at",
-        ]
-
-
-class OrderDetailSerializer(OrderSerializer):
-    fills = FillSerializer(many=True, read_only=True)
-    events = OrderEventSerializer(many=True, read_only=True)
-
-    class Meta(OrderSerializer.Meta):
-        fields = [*OrderSerializer.Meta.fields, "fills", "events"]
+from orders.representations import (
+    FillSerializer,
+    OrderDetailSerializer,
+    OrderSerializer,
+)
+from orders.services.positions import position_close, position_close_all
+from portfolio.representations import PositionSerializer, position_representation
+from portfolio.selectors import position_open_get, position_open_list
 
 
 class OrderInputSerializer(serializers.Serializer):
@@ -152,17 +60,10 @@ class OrderModifySerializer(serializers.Serializer):
         return attrs
 
 
-class OrderQuerySerializer(serializers.Serializer):
+class OrderQuerySerializer(TimeRangeQuerySerializer):
     status = CaseInsensitiveChoiceField(choices=OrderStatus.choices, required=False)
     symbol = serializers.CharField(required=False)
     side = CaseInsensitiveChoiceField(choices=OrderSide.choices, required=False)
-
-    def get_fields(self):
-        # `from` is a Python keyword, so it cannot be declared as a class attribute.
-        fields = super().get_fields()
-        fields["from"] = serializers.DateTimeField(required=False)
-        fields["to"] = serializers.DateTimeField(required=False)
-        return fields
 
 
 class FillQuerySerializer(OrderQuerySerializer):
@@ -171,28 +72,11 @@ class FillQuerySerializer(OrderQuerySerializer):
     order = serializers.IntegerField(required=False, min_value=1)
 
 
-def _query(serializer_class, data) -> dict[str, Any]:
-    serializer = serializer_class(data=data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 def _entry_kwargs(data: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in data.items() if name != "account"}
 
 
-class TradingView(APIView):
-    """Reads are `read`/data-rate; writes are `trade`/trading-rate."""
-
-    required_scope = {"GET": "read", "POST": "trade", "PATCH": "trade", "DELETE": "trade"}
-
-    @property
-    def rate_class(self) -> str:
-        request = getattr(self, "request", None)
-        return "data" if request is None or request.method == "GET" else "trading"
-
-
-class OrderListView(TradingView):
+class OrderListView(ApiView):
     """GET /orders (filters), POST /orders (place), DELETE /orders?symbol= (cancel all, 207)."""
 
     @extend_schema(
@@ -202,7 +86,7 @@ class OrderListView(TradingView):
     )
     def get(self, request: Request) -> Response:
         account = account_resolve(request)
-        query = _query(OrderQuerySerializer, request.query_params)
+        query = query_validated(OrderQuerySerializer, request.query_params)
         orders = selectors.order_list(
             account_ids=[account.pk],
             status=query.get("status"),
@@ -218,7 +102,7 @@ class OrderListView(TradingView):
     @extend_schema(request=OrderInputSerializer, responses={201: OrderSerializer})
     def post(self, request: Request) -> Response:
         account = account_resolve(request)
-        data = _query(OrderInputSerializer, request.data)
+        data = query_validated(OrderInputSerializer, request.data)
         order = services.order_submit(account=account, **_entry_kwargs(data))
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
@@ -233,7 +117,7 @@ class OrderListView(TradingView):
         return Response(results, status=status.HTTP_207_MULTI_STATUS)
 
 
-class OrderPreviewView(TradingView):
+class OrderPreviewView(ApiView):
     """POST /orders/preview: the verdict and costs of an order, placing nothing."""
 
     rate_class = "data"
@@ -241,8 +125,8 @@ class OrderPreviewView(TradingView):
     @extend_schema(request=OrderInputSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request: Request) -> Response:
         account = account_resolve(request)
-        data = _query(OrderInputSerializer, request.data)
-        return Response(plain(services.order_preview(account=account, **_entry_kwargs(data))))
+        data = query_validated(OrderInputSerializer, request.data)
+        return Response(jsonable(services.order_preview(account=account, **_entry_kwargs(data))))
 
 
 def _if_match(request: Request) -> int | None:
@@ -255,7 +139,7 @@ def _if_match(request: Request) -> int | None:
         raise OrderValidationError({"If-Match": ["Must be the order's version number."]}) from None
 
 
-class OrderDetailView(TradingView):
+class OrderDetailView(ApiView):
     """GET /orders/{id} (with fills and events), PATCH (modify, If-Match), DELETE (cancel)."""
 
     @extend_schema(responses=OrderDetailSerializer)
@@ -266,7 +150,7 @@ class OrderDetailView(TradingView):
     @extend_schema(request=OrderModifySerializer, responses=OrderSerializer)
     def patch(self, request: Request, order_id: str) -> Response:
         order = selectors.order_get(order_id=order_id, account_ids=account_ids_for(request))
-        data = _query(OrderModifySerializer, request.data)
+        data = query_validated(OrderModifySerializer, request.data)
         order = services.order_modify(
             order_id=order.pk, expected_version=_if_match(request), **data
         )
@@ -279,7 +163,7 @@ class OrderDetailView(TradingView):
         return Response(OrderSerializer(order).data)
 
 
-class OrderByClientIdView(TradingView):
+class OrderByClientIdView(ApiView):
     """GET /orders/by-client-id/{client_order_id}."""
 
     @extend_schema(responses=OrderDetailSerializer)
@@ -291,13 +175,13 @@ class OrderByClientIdView(TradingView):
         return Response(OrderDetailSerializer(order).data)
 
 
-class FillListView(TradingView):
+class FillListView(ApiView):
     """GET /fills?order=&symbol=&from=&to=."""
 
     @extend_schema(parameters=[FillQuerySerializer], responses=FillSerializer(many=True))
     def get(self, request: Request) -> Response:
         account = account_resolve(request)
-        query = _query(FillQuerySerializer, request.query_params)
+        query = query_validated(FillQuerySerializer, request.query_params)
         fills = selectors.fill_list(
             account_ids=[account.pk],
             order_id=query.get("order"),
@@ -308,3 +192,56 @@ class FillListView(TradingView):
         paginator: BasePagination = CursorPagination()
         page = paginator.paginate_queryset(fills, request, view=self)
         return paginator.get_paginated_response(FillSerializer(page, many=True).data)
+
+
+class PositionCloseResultSerializer(serializers.Serializer):
+    symbol = serializers.CharField()
+    status_code = serializers.IntegerField()
+    order_id = serializers.IntegerField(allow_null=True)
+    status = serializers.CharField(required=False)
+    unplaced_quantity = serializers.CharField(required=False)
+    error = inline_serializer(
+        "ItemError",
+        fields={"code": serializers.CharField(), "message": serializers.CharField()},
+        required=False,
+    )
+
+
+class PositionListView(ApiView):
+    """GET /positions (open positions marked to market); DELETE /positions closes all (207)."""
+
+    @extend_schema(
+        operation_id="positions_list",
+        responses=inline_serializer(
+            "PositionList", fields={"results": PositionSerializer(many=True)}
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        account = account_resolve(request)
+        positions = position_open_list(account_id=account.pk)
+        return Response({"results": [position_representation(p) for p in positions]})
+
+    @extend_schema(
+        operation_id="positions_close_all",
+        responses={207: PositionCloseResultSerializer(many=True)},
+    )
+    def delete(self, request: Request) -> Response:
+        account = account_resolve(request)
+        results = position_close_all(account=account, reason="close all by client")
+        return Response(jsonable(results), status=status.HTTP_207_MULTI_STATUS)
+
+
+class PositionDetailView(ApiView):
+    """GET /positions/{symbol}; DELETE closes it with a market order (201 with the order)."""
+
+    @extend_schema(responses=PositionSerializer)
+    def get(self, request: Request, symbol: str) -> Response:
+        account = account_resolve(request)
+        position = position_open_get(account_id=account.pk, symbol=symbol)
+        return Response(position_representation(position))
+
+    @extend_schema(responses={201: OrderSerializer})
+    def delete(self, request: Request, symbol: str) -> Response:
+        account = account_resolve(request)
+        order = position_close(account=account, symbol=symbol, reason="close by client")
+        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)

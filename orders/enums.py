@@ -2,10 +2,10 @@
 
 from django.db import models
 
+from kernel.enums import Side
 
-class OrderSide(models.TextChoices):
-    BUY = "buy"
-    SELL = "sell"
+# The side of an order is the shared trading vocabulary (round trips use it too).
+OrderSide = Side
 
 
 class OrderType(models.TextChoices):

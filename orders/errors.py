@@ -1,6 +1,6 @@
 """Domain errors of orders."""
 
-from trading_api.errors import ApplicationError, ConflictError, ObjectNotFound
+from kernel.errors import ApplicationError, ConflictError, ObjectNotFound
 
 
 class OrderValidationError(ApplicationError):

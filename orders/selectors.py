@@ -1,10 +1,14 @@
 """Order reads: working orders for the venue, scoped lists and lookups for the API."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
 
-from orders.enums import WORKING_STATUSES
+from kernel.db.expressions import ExactSub, ExactSum
+from orders.enums import WORKING_STATUSES, OrderStatus
 from orders.errors import OrderNotFound
 from orders.models import Fill, Order
 
@@ -86,3 +90,41 @@ def fill_list(
     if executed_to:
         fills = fills.filter(executed_at__lt=executed_to)
     return fills
+
+
+def order_facts_for_risk(
+    *,
+    account_id: int,
+    instrument_id: int,
+    exclude_order_id: int | None = None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """What the risk rules need of the account's other orders, in one query.
+
+    Returns {open_orders, recent_orders (created in the last second), working_quantity: {buy,
+    sell} (still to fill in this instrument)}; `exclude_order_id` (a modified order) is left out.
+    """
+    since = (now or timezone.now()) - timedelta(seconds=1)
+    working = Q(status__in=[*WORKING_STATUSES, OrderStatus.NEW])
+    remaining = ExactSub(F("quantity"), F("filled_quantity"))
+    orders = Order.objects.filter(account_id=account_id)
+    if exclude_order_id is not None:
+        orders = orders.exclude(pk=exclude_order_id)
+    row = orders.aggregate(
+        open_orders=Count("id", filter=working),
+        recent_orders=Count("id", filter=Q(created_at__gt=since)),
+        working_buy=ExactSum(
+            remaining, filter=working & Q(instrument_id=instrument_id, side="buy")
+        ),
+        working_sell=ExactSum(
+            remaining, filter=working & Q(instrument_id=instrument_id, side="sell")
+        ),
+    )
+    return {
+        "open_orders": row["open_orders"],
+        "recent_orders": row["recent_orders"],
+        "working_quantity": {
+            "buy": row["working_buy"] or Decimal(0),
+            "sell": row["working_sell"] or Decimal(0),
+        },
+    }

@@ -1,8 +1,8 @@
 """The order state machine: one literal table of (status, event) -> status."""
 
+from kernel.errors import ApplicationError
 from orders.enums import OrderEventType as E
 from orders.enums import OrderStatus as S
-from trading_api.errors import ApplicationError
 
 # Every allowed edge. An (status, event) pair that is not here is refused and changes nothing.
 ORDER_STATE_TABLE: dict[tuple[S, E], S] = {

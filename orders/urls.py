@@ -1,4 +1,4 @@
-"""Routes of orders and fills."""
+"""Routes of orders, fills and positions (read, and closed by orders)."""
 
 from django.urls import path
 
@@ -14,4 +14,6 @@ urlpatterns = [
     ),
     path("orders/<str:order_id>", api.OrderDetailView.as_view(), name="order-detail"),
     path("fills", api.FillListView.as_view(), name="fill-list"),
+    path("positions", api.PositionListView.as_view(), name="position-list"),
+    path("positions/<str:symbol>", api.PositionDetailView.as_view(), name="position-detail"),
 ]

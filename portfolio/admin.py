@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from orders.admin import ReadOnlyAdmin
+from kernel.admin import ReadOnlyAdmin
 from portfolio.models import Balance, EquitySnapshot, LedgerEntry, Position
 
 

@@ -1,6 +1,6 @@
 """Domain errors of the portfolio."""
 
-from trading_api.errors import ApplicationError, ObjectNotFound
+from kernel.errors import ApplicationError, ObjectNotFound
 
 
 class PositionNotFound(ObjectNotFound):

@@ -1,7 +1,6 @@
 """Portfolio writes: deposits, balance locks, fill accounting and closing positions."""
 
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 
@@ -9,19 +8,11 @@ from audit.services import audit_record
 from kernel.decimals import quantize
 from portfolio.accounting import PositionState, position_after_fill
 from portfolio.errors import InvalidAmount
+from portfolio.events import balance_publish
 from portfolio.models import Balance, LedgerEntry, LedgerKind, Position
+from portfolio.representations import balance_representation
 
 ZERO = Decimal(0)
-
-
-def balance_snapshot(balance: Balance) -> dict[str, Any]:
-    """Return a balance as the API and the audit trail show it."""
-    return {
-        "currency": balance.currency,
-        "total": balance.total,
-        "available": balance.available,
-        "locked": balance.locked,
-    }
 
 
 def balance_get_for_update(*, account_id: int, currency: str) -> Balance:
@@ -41,7 +32,7 @@ def balance_deposit(*, account, currency: str, amount: Decimal) -> Balance:
     currency = currency.upper()
     with transaction.atomic():
         balance = balance_get_for_update(account_id=account.pk, currency=currency)
-        before = balance_snapshot(balance)
+        before = balance_representation(balance)
         LedgerEntry.objects.create(
             account_id=account.pk, currency=currency, amount=amount, kind=LedgerKind.DEPOSIT
         )
@@ -53,11 +44,9 @@ def balance_deposit(*, account, currency: str, amount: Decimal) -> Balance:
             object_type="balance",
             object_id=f"{account.pk}:{currency}",
             before=before,
-            after=balance_snapshot(balance),
+            after=balance_representation(balance),
             account_id=account.pk,
         )
-    from orders.events import balance_publish
-
     balance_publish(balance=balance)
     return balance
 

@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 
 from access.admin import AdminRoleAccess
+from kernel.errors import ApplicationError
 from risk import services
 from risk.errors import RiskConfigInvalid
 from risk.models import (
@@ -17,7 +18,6 @@ from risk.models import (
     TradingStateChange,
 )
 from risk.selectors import RISK_CONFIG_FIELDS
-from trading_api.errors import ApplicationError
 
 
 class ReadOnlyAdmin(AdminRoleAccess):

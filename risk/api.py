@@ -15,15 +15,9 @@ from access.enums import Scope
 from access.selectors import account_ids_for, account_resolve
 from risk import selectors, services
 from risk.enums import OverrideKind, OverrideStatus
-from risk.models import RiskOverride
+from risk.representations import RiskOverrideSerializer
 
 # --- /config --------------------------------------------------------------------------------
-
-
-def _trading_payload(account_id: int) -> dict:
-    data = selectors.trading_state_get(account_id=account_id)
-    data["effective_state"] = selectors.trading_state_effective(account_id=account_id)
-    return data
 
 
 def _venue_payload() -> dict:
@@ -50,7 +44,7 @@ class ConfigView(APIView):
             {
                 "account": account.pk,
                 "risk": selectors.risk_config_as_dict(config=config),
-                "trading": _trading_payload(account.pk),
+                "trading": selectors.trading_state_view(account_id=account.pk),
                 "rate_limits": dict(settings.RATE_LIMITS),
                 "venue": _venue_payload(),
             }
@@ -82,32 +76,6 @@ class RiskConfigView(APIView):
 # --- /risk ----------------------------------------------------------------------------------
 
 
-class RiskOverrideSerializer(serializers.ModelSerializer):
-    account = serializers.IntegerField(source="account_id", read_only=True)
-    requested_by = serializers.CharField(source="requested_by.username", default=None)
-    approved_by = serializers.CharField(source="approved_by.username", default=None)
-    revoked_by = serializers.CharField(source="revoked_by.username", default=None)
-
-    class Meta:
-        model = RiskOverride
-        fields = [
-            "id",
-            "account",
-            "kind",
-            "target",
-            "value",
-            "reason",
-            "expires_at",
-            "status",
-            "requested_by",
-            "approved_by",
-            "revoked_by",
-            "created_at",
-            "decided_at",
-        ]
-        read_only_fields = fields
-
-
 class RiskOverrideCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(OverrideKind.choices)
     target = serializers.CharField(required=False, allow_blank=True, default="")
@@ -116,44 +84,6 @@ class RiskOverrideCreateSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
     expires_at = serializers.DateTimeField()
     account = serializers.IntegerField(required=False)
-
-
-class RiskView(APIView):
-    """Trading state, risk level, utilization of each measurable limit, active overrides."""
-
-    required_scope = Scope.READ
-    rate_class = "data"
-
-    @extend_schema(responses={200: dict})
-    def get(self, request):
-        account = account_resolve(request)
-        summary = selectors.risk_summary(account_id=account.pk)
-        summary["overrides"] = RiskOverrideSerializer(summary["overrides"], many=True).data
-        return Response({"account": account.pk, **summary})
-
-
-class CircuitBreakerResetSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
-
-
-class CircuitBreakerResetView(APIView):
-    """POST /risk/circuit-breaker/reset {reason}: re-arm a tripped breaker (trading stays halted
-    until started)."""
-
-    required_scope = Scope.CONTROL
-    rate_class = "trading"
-
-    @extend_schema(request=CircuitBreakerResetSerializer, responses={200: dict})
-    def post(self, request):
-        from risk.breaker import circuit_breaker_reset
-
-        account = account_resolve(request)
-        serializer = CircuitBreakerResetSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        breaker = circuit_breaker_reset(
-            account=account, reason=serializer.validated_data["reason"], actor=request.user
-        )
-        return Response({"account": account.pk, **breaker})
 
 
 class RiskOverrideViewSet(
@@ -216,86 +146,3 @@ class RiskOverrideViewSet(
     def destroy(self, request, pk=None):
         override = services.risk_override_revoke(override=self.get_object(), actor=request.user)
         return Response(RiskOverrideSerializer(override).data)
-
-
-# --- /trading -------------------------------------------------------------------------------
-
-
-class TradingControlSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
-    account = serializers.IntegerField(required=False)
-
-
-class TradingStopSerializer(TradingControlSerializer):
-    reason = serializers.CharField(max_length=500)
-    cancel_orders = serializers.BooleanField(required=False, default=True)
-    close_positions = serializers.BooleanField(required=False, default=True)
-
-
-class TradingView(APIView):
-    """The account's trading state: persisted state, reason, actor, time, effective state."""
-
-    required_scope = Scope.READ
-    rate_class = "data"
-
-    @extend_schema(responses={200: dict})
-    def get(self, request):
-        account = account_resolve(request)
-        return Response({"account": account.pk, **_trading_payload(account.pk)})
-
-
-class _TradingControlView(APIView):
-    required_scope = Scope.CONTROL
-    rate_class = "trading"
-    serializer = TradingControlSerializer
-
-    def _validated(self, request) -> tuple:
-        serializer = self.serializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        return account_resolve(request, data.get("account")), data
-
-
-class TradingStartView(_TradingControlView):
-    """POST {reason?}: trading runs again."""
-
-    @extend_schema(request=TradingControlSerializer, responses={200: dict})
-    def post(self, request):
-        account, data = self._validated(request)
-        services.trading_start(account=account, reason=data["reason"], actor=request.user)
-        return Response({"account": account.pk, **_trading_payload(account.pk)})
-
-
-class TradingReduceOnlyView(_TradingControlView):
-    """POST {reason?}: only orders that reduce a position are accepted."""
-
-    @extend_schema(request=TradingControlSerializer, responses={200: dict})
-    def post(self, request):
-        account, data = self._validated(request)
-        services.trading_reduce_only(account=account, reason=data["reason"], actor=request.user)
-        return Response({"account": account.pk, **_trading_payload(account.pk)})
-
-
-class TradingStopView(_TradingControlView):
-    """POST {reason, cancel_orders=true, close_positions=true}: the kill switch."""
-
-    serializer = TradingStopSerializer
-
-    @extend_schema(request=TradingStopSerializer, responses={200: dict})
-    def post(self, request):
-        account, data = self._validated(request)
-        result = services.trading_stop(
-            account=account,
-            reason=data["reason"],
-            cancel_orders=data["cancel_orders"],
-            close_positions=data["close_positions"],
-            actor=request.user,
-        )
-        return Response(
-            {
-                "account": account.pk,
-                **_trading_payload(account.pk),
-                "canceled_orders": result["canceled_orders"],
-                "closing_orders": result["closing_orders"],
-            }
-        )

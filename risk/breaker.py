@@ -99,38 +99,32 @@ def breach_reason(*, account_id: int, status: dict[str, Any]) -> str | None:
     return "; ".join(reasons) or None
 
 
-def circuit_breaker_trip(*, account: Account, reason: str, now: datetime) -> bool:
-    """Trip the breaker (once), halt trading: cancel open orders, flatten if configured.
+def circuit_breaker_trip_record(*, account: Account, reason: str, now: datetime) -> bool:
+    """Record the breaker tripping (once) and publish it; True if this call tripped it.
 
-    Returns True when this call tripped it, False when it was already tripped.
+    Call it in the transaction that halts the account (`control.services.circuit_breaker_trip`).
     """
-    from risk.services import trading_halt
-
-    with transaction.atomic():
-        CircuitBreaker.objects.get_or_create(account=account)
-        row = CircuitBreaker.objects.select_for_update().get(account=account)
-        if row.tripped:
-            return False
-        before = circuit_breaker_get(account_id=account.pk)
-        row.tripped, row.reason, row.tripped_at = True, reason, now
-        row.save(update_fields=["tripped", "reason", "tripped_at"])
-        after = {"tripped": True, "reason": reason, "tripped_at": now.isoformat()}
-        audit_record(
-            action="risk.circuit_breaker_tripped",
-            object_type="circuit_breaker",
-            object_id=account.pk,
-            before={**before, "tripped_at": None},
-            after=after,
-            account_id=account.pk,
-        )
-        risk_event_publish(
-            account_id=account.pk,
-            event="risk.changed",
-            data={"cause": "circuit_breaker", "circuit_breaker": after},
-        )
-        # In the same transaction: a halt that fails leaves the breaker armed, so the next
-        # snapshot tries again instead of showing a tripped breaker on a running account.
-        trading_halt(account=account, reason=f"circuit breaker: {reason}")
+    CircuitBreaker.objects.get_or_create(account=account)
+    row = CircuitBreaker.objects.select_for_update().get(account=account)
+    if row.tripped:
+        return False
+    before = circuit_breaker_get(account_id=account.pk)
+    row.tripped, row.reason, row.tripped_at = True, reason, now
+    row.save(update_fields=["tripped", "reason", "tripped_at"])
+    after = {"tripped": True, "reason": reason, "tripped_at": now.isoformat()}
+    audit_record(
+        action="risk.circuit_breaker_tripped",
+        object_type="circuit_breaker",
+        object_id=account.pk,
+        before={**before, "tripped_at": None},
+        after=after,
+        account_id=account.pk,
+    )
+    risk_event_publish(
+        account_id=account.pk,
+        event="risk.changed",
+        data={"cause": "circuit_breaker", "circuit_breaker": after},
+    )
     return True
 
 
@@ -167,42 +161,3 @@ def circuit_breaker_reset(*, account: Account, reason: str, actor: Any = None) -
             data={"cause": "circuit_breaker_reset", "circuit_breaker": {"tripped": False}},
         )
     return circuit_breaker_get(account_id=account.pk)
-
-
-def risk_evaluate(
-    *, account: Account, snapshot: EquitySnapshot, previous_zone: str | None = None
-) -> dict[str, Any]:
-    """After a snapshot: publish a zone change, trip the breaker on a breach; return the status."""
-    status = drawdown_status(account_id=account.pk, now=snapshot.timestamp)
-    if previous_zone is not None and previous_zone != status["dd_zone"]:
-        risk_event_publish(
-            account_id=account.pk,
-            event="risk.changed",
-            data={
-                "cause": "dd_zone",
-                "dd_zone": status["dd_zone"],
-                "previous_dd_zone": previous_zone,
-                "risk_level": decimal_text(status["risk_level"]),
-                "drawdown_pct": decimal_text(status["drawdown_pct"]),
-            },
-        )
-    reason = breach_reason(account_id=account.pk, status=status)
-    status["tripped"] = bool(reason) and circuit_breaker_trip(
-        account=account, reason=reason, now=snapshot.timestamp
-    )
-    return status
-
-
-def account_risk_step(*, account: Account, now: datetime) -> dict[str, Any]:
-    """Snapshot the account's equity and evaluate its risk; return the status."""
-    from portfolio.equity import equity_snapshot_record
-
-    latest = equity_snapshot_latest(account_id=account.pk)
-    previous_zone = None
-    if latest is not None:
-        previous_zone = dd_zone_for(
-            dd_zones=risk_config_values(account_id=account.pk)["dd_zones"],
-            drawdown_pct=latest.drawdown_pct,
-        )[0]
-    snapshot = equity_snapshot_record(account=account, now=now)
-    return risk_evaluate(account=account, snapshot=snapshot, previous_zone=previous_zone)

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from orders.events import account_group, account_publish
+from kernel.publish import account_group, account_publish
 
 RISK_STREAM = "risk"
 

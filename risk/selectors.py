@@ -9,8 +9,10 @@ from django.conf import settings
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
-from kernel.db.expressions import ExactAbs, ExactMax, ExactMul, ExactSum
+from access.models import Account
+from kernel.db.expressions import ExactMul, ExactSum
 from kernel.decimals import decimal_text
+from portfolio.models import Balance, EquitySnapshot, Position
 from risk.enums import DrawdownZone, OverrideKind, OverrideStatus, TradingStateValue
 from risk.errors import OverrideNotFound
 from risk.models import RiskConfig, RiskOverride, TradingState
@@ -129,8 +131,6 @@ def risk_level_effective(
     if override is not None:
         return Decimal(override.value)
     if drawdown_pct is None:
-        from portfolio.models import EquitySnapshot
-
         drawdown_pct = (
             EquitySnapshot.objects.filter(account_id=account_id)
             .order_by("-timestamp", "-id")
@@ -161,6 +161,14 @@ def trading_state_get(*, account_id: int) -> dict[str, Any]:
     }
 
 
+def trading_state_view(*, account_id: int) -> dict[str, Any]:
+    """The trading state as `GET /trading` shows it: the stored state and the effective one."""
+    return {
+        **trading_state_get(account_id=account_id),
+        "effective_state": trading_state_effective(account_id=account_id),
+    }
+
+
 def trading_state_effective(*, account_id: int, overrides: list[RiskOverride] | None = None) -> str:
     """The state orders are held to: an active `trading_state` override, else the persisted one."""
     if overrides is None:
@@ -179,9 +187,6 @@ def account_equity(*, account_id: int, positions_at_cost: Decimal | None = None)
 
     `positions_at_cost`: the sum of quantity x average entry price, if the caller has it.
     """
-    from access.models import Account
-    from portfolio.models import Balance, Position
-
     currency = Account.objects.filter(pk=account_id).values_list("base_currency", flat=True)
     cash = (
         Balance.objects.filter(account_id=account_id, currency__in=currency)
@@ -211,63 +216,3 @@ def risk_override_get(*, account_ids: Any, pk: Any) -> RiskOverride:
         return risk_override_list(account_ids=account_ids).get(pk=int(str(pk)))
     except (RiskOverride.DoesNotExist, ValueError) as exc:
         raise OverrideNotFound(f"Override {pk} not found") from exc
-
-
-def _utilization(name: str, limit: Any, used: Decimal) -> dict[str, Any]:
-    pct = None
-    if limit is not None and Decimal(limit) > 0:
-        pct = decimal_text((used / Decimal(limit) * 100).quantize(Decimal("0.01")))
-    return {
-        "name": name,
-        "limit": None if limit is None else decimal_text(Decimal(limit)),
-        "used": decimal_text(used),
-        "utilization_pct": pct,
-    }
-
-
-def risk_summary(*, account_id: int) -> dict[str, Any]:
-    """What `GET /risk` shows: trading state, risk level, measurable limits and their use."""
-    from datetime import timedelta
-
-    from django.db.models import Count, Q
-
-    from orders.enums import WORKING_STATUSES, OrderStatus
-    from orders.models import Order
-    from portfolio.models import Position
-
-    limits = risk_limits_effective(account_id=account_id)
-    positions = Position.objects.filter(account_id=account_id).aggregate(
-        gross=ExactSum(ExactMul(ExactAbs(F("quantity")), F("average_entry_price"))),
-        largest=ExactMax(ExactMul(ExactAbs(F("quantity")), F("average_entry_price"))),
-    )
-    orders = Order.objects.filter(account_id=account_id).aggregate(
-        open_orders=Count("id", filter=Q(status__in=[*WORKING_STATUSES, OrderStatus.NEW])),
-        recent=Count("id", filter=Q(created_at__gte=timezone.now() - timedelta(seconds=1))),
-    )
-    from risk.breaker import circuit_breaker_get, drawdown_status
-
-    drawdown = drawdown_status(account_id=account_id)
-    return {
-        "trading_state": trading_state_effective(account_id=account_id),
-        "dd_zone": drawdown["dd_zone"],
-        "risk_level": decimal_text(
-            risk_level_effective(account_id=account_id, drawdown_pct=drawdown["drawdown_pct"])
-        ),
-        "drawdown_pct": decimal_text(drawdown["drawdown_pct"]),
-        "limits": [
-            _utilization("daily_loss", limits["daily_loss_limit"], drawdown["daily_loss"]),
-            _utilization("total_drawdown", limits["max_drawdown_pct"], drawdown["drawdown_pct"]),
-            _utilization(
-                "gross_exposure", limits["max_gross_exposure"], positions["gross"] or Decimal(0)
-            ),
-            _utilization(
-                "position_notional",
-                limits["max_position_notional"],
-                positions["largest"] or Decimal(0),
-            ),
-            _utilization("open_orders", limits["max_open_orders"], Decimal(orders["open_orders"])),
-            _utilization("order_rate", limits["max_orders_per_second"], Decimal(orders["recent"])),
-        ],
-        "circuit_breaker": circuit_breaker_get(account_id=account_id),
-        "overrides": list(override_active_list(account_id=account_id)),
-    }

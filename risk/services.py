@@ -39,6 +39,7 @@ from risk.models import (
     TradingState,
     TradingStateChange,
 )
+from risk.representations import override_representation
 from risk.selectors import (
     INTEGER_LIMITS,
     RISK_CONFIG_FIELDS,
@@ -323,138 +324,7 @@ def trading_reduce_only(*, account: Account, reason: str = "", actor: Any = None
     )
 
 
-def _wind_down(*, account: Account, reason: str, cancel_orders: bool, close_positions: bool):
-    from orders.services import order_cancel_all
-    from orders.services.positions import position_close_all
-
-    canceled = order_cancel_all(account=account, reason=reason) if cancel_orders else []
-    # The state already refuses new orders in every process; the closes placed here pass the
-    # gate because they only reduce positions.
-    closed = position_close_all(account=account, reason=reason) if close_positions else []
-    return canceled, closed
-
-
-def _flatten_failures_report(
-    *, account: Account, closed: list[dict[str, Any]], reason: str, actor: Any
-) -> dict[str, Any] | None:
-    """When a close could not be placed whole, halt the account naming what stays open, and
-    publish a `risk.alert`; return the trading state then, else None."""
-    failures = [item for item in closed if item["status_code"] != 201]
-    if not failures:
-        return None
-    from portfolio.models import Position
-
-    open_positions = {
-        symbol: decimal_text(quantity)
-        for symbol, quantity in Position.objects.filter(
-            account=account, instrument__symbol__in=[item["symbol"] for item in failures]
-        ).values_list("instrument__symbol", "quantity")
-    }
-    named = ", ".join(
-        f"{item['symbol']} {open_positions.get(item['symbol'], '?')} "
-        f"({item.get('unplaced_quantity') or 'none'} unplaced: {item['error']['message']})"
-        for item in failures
-    )
-    trading = trading_state_set(
-        account=account,
-        state=TradingStateValue.HALTED,
-        reason=f"Could not flatten after '{reason}': {named}"[:500],
-        actor=actor,
-    )
-    with transaction.atomic():
-        risk_event_publish(
-            account_id=account.pk,
-            event="risk.alert",
-            data={
-                "alert": "flatten_incomplete",
-                "reason": reason,
-                "positions": [
-                    {
-                        "symbol": item["symbol"],
-                        "quantity": open_positions.get(item["symbol"]),
-                        "unplaced_quantity": item.get("unplaced_quantity"),
-                        "error": item["error"],
-                    }
-                    for item in failures
-                ],
-            },
-        )
-    return trading
-
-
-def trading_stop(
-    *,
-    account: Account,
-    reason: str,
-    cancel_orders: bool = True,
-    close_positions: bool = True,
-    actor: Any = None,
-) -> dict[str, Any]:
-    """Stop trading, then cancel open orders and flatten positions (each by default).
-
-    Returns {trading, canceled_orders, closing_orders}; per-item refusals are reported there.
-    When a position cannot be closed whole (its close is cut short or refused), the account is
-    halted with a reason naming it and a `risk.alert` event goes out.
-    """
-    trading = trading_state_set(
-        account=account, state=TradingStateValue.STOPPED, reason=reason, actor=actor
-    )
-    canceled, closed = _wind_down(
-        account=account, reason=reason, cancel_orders=cancel_orders, close_positions=close_positions
-    )
-    trading = (
-        _flatten_failures_report(account=account, closed=closed, reason=reason, actor=actor)
-        or trading
-    )
-    return {"trading": trading, "canceled_orders": canceled, "closing_orders": closed}
-
-
-def trading_halt(*, account: Account, reason: str, actor: Any = None) -> dict[str, Any]:
-    """Halt trading (a breaker's verdict): cancel open orders, flatten if the config says so."""
-    trading = trading_state_set(
-        account=account, state=TradingStateValue.HALTED, reason=reason, actor=actor
-    )
-    config = risk_config_get_or_create(account=account)
-    canceled, closed = _wind_down(
-        account=account,
-        reason=reason,
-        cancel_orders=True,
-        close_positions=config.flatten_on_halt,
-    )
-    trading = (
-        _flatten_failures_report(account=account, closed=closed, reason=reason, actor=actor)
-        or trading
-    )
-    return {"trading": trading, "canceled_orders": canceled, "closing_orders": closed}
-
-
 # --- overrides ----------------------------------------------------------------------------
-
-
-def override_as_dict(*, override: RiskOverride) -> dict[str, Any]:
-    """An override as the API and the audit trail show it."""
-
-    def name(user: Any) -> str | None:
-        return user.get_username() if user is not None else None
-
-    def iso(moment: datetime | None) -> str | None:
-        return moment.isoformat().replace("+00:00", "Z") if moment is not None else None
-
-    return {
-        "id": override.pk,
-        "account": override.account_id,
-        "kind": override.kind,
-        "target": override.target,
-        "value": override.value,
-        "reason": override.reason,
-        "expires_at": iso(override.expires_at),
-        "status": override.status,
-        "requested_by": name(override.requested_by),
-        "approved_by": name(override.approved_by),
-        "revoked_by": name(override.revoked_by),
-        "created_at": iso(override.created_at),
-        "decided_at": iso(override.decided_at),
-    }
 
 
 def _override_value(kind: str, target: str, value: Any) -> tuple[str, str]:
@@ -528,7 +398,7 @@ def risk_override_create(
             requested_by=_user(actor),
             decided_at=None if four_eyes else now,
         )
-        after = override_as_dict(override=override)
+        after = override_representation(override=override)
         audit_record(
             action="risk_override.requested" if four_eyes else "risk_override.activated",
             object_type="risk_override",
@@ -568,12 +438,12 @@ def risk_override_approve(
             raise OverrideSelfApproval(
                 "Four-eyes: an override must be approved by someone other than its requester"
             )
-        before = override_as_dict(override=locked)
+        before = override_representation(override=locked)
         locked.status = OverrideStatus.ACTIVE
         locked.approved_by = actor
         locked.decided_at = now
         locked.save(update_fields=["status", "approved_by", "decided_at"])
-        after = override_as_dict(override=locked)
+        after = override_representation(override=locked)
         audit_record(
             action="risk_override.approved",
             object_type="risk_override",
@@ -601,12 +471,12 @@ def risk_override_revoke(
             raise OverrideNotRevocable(
                 f"Override {locked.pk} is {locked.status}", details={"status": locked.status}
             )
-        before = override_as_dict(override=locked)
+        before = override_representation(override=locked)
         locked.status = OverrideStatus.REVOKED
         locked.revoked_by = _user(actor)
         locked.decided_at = now
         locked.save(update_fields=["status", "revoked_by", "decided_at"])
-        after = override_as_dict(override=locked)
+        after = override_representation(override=locked)
         audit_record(
             action="risk_override.revoked",
             object_type="risk_override",
@@ -633,11 +503,11 @@ def risk_override_expire(*, now: datetime | None = None) -> int:
             expires_at__lte=now,
         )
         for override in due.order_by("id"):
-            before = override_as_dict(override=override)
+            before = override_representation(override=override)
             override.status = OverrideStatus.EXPIRED
             override.decided_at = override.decided_at or now
             override.save(update_fields=["status", "decided_at"])
-            after = override_as_dict(override=override)
+            after = override_representation(override=override)
             audit_record(
                 action="risk_override.expired",
                 object_type="risk_override",

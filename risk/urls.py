@@ -1,4 +1,4 @@
-"""Routes of risk and control: /config, /config/risk, /risk, /risk/overrides, /trading."""
+"""Routes of risk configuration and overrides: /config, /config/risk, /risk/overrides."""
 
 from django.urls import path
 from rest_framework.routers import SimpleRouter
@@ -13,15 +13,5 @@ router.register("risk/overrides", api.RiskOverrideViewSet, basename="risk-overri
 urlpatterns = [
     path("config", api.ConfigView.as_view(), name="config"),
     path("config/risk", api.RiskConfigView.as_view(), name="config-risk"),
-    path("risk", api.RiskView.as_view(), name="risk"),
-    path(
-        "risk/circuit-breaker/reset",
-        api.CircuitBreakerResetView.as_view(),
-        name="risk-circuit-breaker-reset",
-    ),
     *router.urls,
-    path("trading", api.TradingView.as_view(), name="trading"),
-    path("trading/start", api.TradingStartView.as_view(), name="trading-start"),
-    path("trading/stop", api.TradingStopView.as_view(), name="trading-stop"),
-    path("trading/reduce-only", api.TradingReduceOnlyView.as_view(), name="trading-reduce-only"),
 ]

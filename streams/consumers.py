@@ -13,8 +13,8 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from access.credentials import api_key_verify_signature, websocket_message
 from access.errors import CredentialRejected
 from access.selectors import account_ids_for, scopes_for
-from trading_api.api.parsers import json_loads
-from trading_api.api.renderers import json_dumps
+from kernel.api.parsers import json_loads
+from kernel.api.renderers import json_dumps
 
 logger = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from trading_api.api.parsers import json_loads
-from trading_api.api.renderers import json_dumps
+from kernel.api.parsers import json_loads
+from kernel.api.renderers import json_dumps
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.urls")]
 

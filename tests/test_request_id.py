@@ -30,12 +30,12 @@ def test_present_on_non_api_pages(client):
 
 @pytest.mark.urls("tests.urls")
 def test_log_lines_carry_the_request_id(client, caplog):
-    from trading_api.request_context import RequestIDLogFilter
+    from kernel.request_context import RequestIDLogFilter
 
     caplog.handler.addFilter(RequestIDLogFilter())
     client.raise_request_exception = False
     with caplog.at_level(logging.ERROR):
         client.get("/api/v1/test/boom", HTTP_X_REQUEST_ID="trace-me")
-    records = [r for r in caplog.records if r.name == "trading_api.api.errors"]
+    records = [r for r in caplog.records if r.name == "kernel.api.errors"]
     assert records
     assert {r.request_id for r in records} == {"trace-me"}

@@ -6,8 +6,8 @@ import threading
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
+from kernel.runtime import main_loop_set, task_enqueue
 from trading_api.celery import app as celery_app
-from trading_api.runtime import main_loop_set, task_enqueue
 
 
 @celery_app.task(name="tests.report_from_task")

@@ -8,8 +8,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kernel.errors import ConflictError
 from kernel.serializers import DecimalField
-from trading_api.errors import ConflictError
 
 
 class _EchoSerializer(serializers.Serializer):

@@ -6,8 +6,8 @@ from django.urls import include, path, re_path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView
 
+from kernel.api.errors import api_not_found
 from trading_api.api.docs import RedocView, SwaggerView
-from trading_api.api.errors import api_not_found
 from trading_api.api.system import HealthView, StatusView
 
 api_v1 = [
@@ -23,6 +23,7 @@ api_v1 = [
     path("", include("orders.urls")),
     path("", include("portfolio.urls")),
     path("", include("risk.urls")),
+    path("", include("control.urls")),
     path("", include("analytics.urls")),
     path("", include("operations.urls")),
     path("", include("backtests.urls")),

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import DatabaseError
 
+from kernel.errors import ApplicationError
 from orders import services
 from orders.enums import WORKING_STATUSES, OrderStatus
 from orders.errors import VenueFenced
@@ -21,7 +22,6 @@ from orders.models import Order
 from orders.pricing import fee_rates
 from orders.selectors import order_working_list
 from orders.services.venue import venue_epoch_begin
-from trading_api.errors import ApplicationError
 from venue.matching import (
     Accept,
     Action,

@@ -1,49 +1,34 @@
-"""Fixtures for access-control tests: users with roles, accounts and an Ed25519 key pair."""
+"""Fixtures for access-control tests (the shared ones are in tests/fixtures.py)."""
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from access.tests.factories import AccountFactory, MembershipFactory, UserFactory
+from tests.fixtures import member
 
 
 @pytest.fixture(autouse=True)
-def _generous_rate_limits(settings):
-    """These tests fire many requests per second with one credential; limits are tested apart."""
-    settings.RATE_LIMITS = {"data": "10000/s", "trading": "10000/s"}
-
-
-@pytest.fixture
-def account(db):
-    return AccountFactory(name="Alpha")
-
-
-@pytest.fixture
-def other_account(db):
-    return AccountFactory(name="Beta")
-
-
-@pytest.fixture
-def admin_user(db, account):
-    user = UserFactory(username="alice", roles=["admin"])
-    MembershipFactory(user=user, account=account, is_default=True)
-    return user
-
-
-@pytest.fixture
-def trader(db, account):
-    user = UserFactory(username="tom", roles=["trader"])
-    MembershipFactory(user=user, account=account)
-    return user
+def _rate_limits(generous_rate_limits):
+    """These tests fire many requests per second with one credential."""
 
 
 @pytest.fixture
 def other_admin(db, other_account):
     """Holds the admin role but acts here through keys of the other account."""
-    user = UserFactory(username="bob", roles=["admin"])
-    MembershipFactory(user=user, account=other_account)
-    return user
+    return member("bob", "admin", other_account, is_default=False)
 
 
 @pytest.fixture
 def ed25519_private_key():
     return Ed25519PrivateKey.generate()
+
+
+@pytest.fixture
+def trader(db, account):
+    """A trader whose membership is not a default one: the tests give them a default elsewhere."""
+    return member("tom", "trader", account, is_default=False)
+
+
+@pytest.fixture
+def admin_user(admin_member):
+    """The access tests' admin is a member with the admin role, not a superuser."""
+    return admin_member

@@ -9,6 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from access.authentication import SignedApiKeyAuthentication
 from access.models import ApiKey
 from access.services import api_key_revoke, api_key_touch, membership_remove
 from access.tests.helpers import (
@@ -19,7 +20,6 @@ from access.tests.helpers import (
     public_key_b64,
     simple_client,
 )
-from trading_api.api.authentication import SignedApiKeyAuthentication
 
 pytestmark = pytest.mark.django_db
 

@@ -6,10 +6,10 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from access.demo import demo_admin_seed
 from access.models import Account, ApiKey, Membership
 from access.seed import account_demo_seed
 from access.tests.helpers import public_key_b64, simple_client
-from trading_api.seed import demo_admin_seed
 
 pytestmark = pytest.mark.django_db
 

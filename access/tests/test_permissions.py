@@ -5,10 +5,10 @@ from django.contrib.auth.models import AnonymousUser
 from rest_framework.test import APIRequestFactory
 from rest_framework_simplejwt.tokens import AccessToken
 
+from access.permissions import HasRequiredScope, required_scope_for
 from access.tests.factories import UserFactory
 from access.tests.helpers import key_make
-from trading_api.api.authentication import credential_label
-from trading_api.api.permissions import HasRequiredScope, required_scope_for
+from kernel.identity import credential_label
 
 pytestmark = pytest.mark.django_db
 

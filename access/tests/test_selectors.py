@@ -16,7 +16,7 @@ from access.selectors import (
 from access.services import membership_add
 from access.tests.factories import AccountFactory, UserFactory
 from access.tests.helpers import key_make
-from trading_api.errors import ObjectNotFound
+from kernel.errors import ObjectNotFound
 
 pytestmark = pytest.mark.django_db
 

@@ -8,11 +8,11 @@ import pytest
 from rest_framework.test import APIRequestFactory
 
 from access import crypto
+from access.authentication import CredentialFailed, SignedApiKeyAuthentication
 from access.credentials import signed_message
 from access.errors import InvalidSignature
 from access.models import ApiKey
 from access.tests.factories import AccountFactory, MembershipFactory, UserFactory
-from trading_api.api.authentication import CredentialFailed, SignedApiKeyAuthentication
 
 VECTORS_PATH = Path(__file__).resolve().parents[2] / "client" / "tests" / "vectors" / "signing.json"
 DOCUMENT = json.loads(VECTORS_PATH.read_text(encoding="utf-8"))

@@ -8,7 +8,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, resolve
 from django.urls.resolvers import RegexPattern, RoutePattern
 from rest_framework.test import APIClient
 
-from trading_api.api.errors import api_not_found
+from kernel.api.errors import api_not_found
 
 pytestmark = pytest.mark.django_db
 

@@ -1,9 +1,8 @@
-"""Fixtures of analytics tests: those of the order tests (account, trader, instruments)."""
+"""Fixtures of analytics tests: the shared ones (tests/fixtures.py), with generous rate limits."""
 
-from orders.tests.conftest import (  # noqa: F401
-    _generous_rate_limits,
-    aapl,
-    account,
-    other_account,
-    trader,
-)
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits(generous_rate_limits):
+    """These tests fire many requests per second with one credential; limits are tested apart."""

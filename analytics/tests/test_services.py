@@ -145,7 +145,7 @@ def test_a_signal_gets_the_outcome_r_when_its_order_trade_closes(account, aapl):
         direction="long",
         decision="taken",
         strength=D("0.8"),
-        order=buy,
+        order_id=buy.pk,
     )
     fill_at(buy, quantity="10", price="100", at=T)
     signal.refresh_from_db()

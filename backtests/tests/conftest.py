@@ -5,54 +5,30 @@ from decimal import Decimal
 
 import pytest
 
-from access.tests.factories import AccountFactory, MembershipFactory, UserFactory
-from access.tests.helpers import key_make, simple_client
 from backtests.tests.helpers import goog_import, random_walk_rows
 from marketdata.services import candles_import
 from marketdata.tests.factories import InstrumentFactory
 
 
 @pytest.fixture(autouse=True)
-def _generous_rate_limits(settings):
+def _rate_limits(generous_rate_limits):
     """These tests call endpoints many times a second with one credential."""
-    settings.RATE_LIMITS = {"data": "10000/s", "trading": "10000/s"}
+
+
+# This app's tests call the API through a trader's keys under these names.
+@pytest.fixture
+def client(trader_api):
+    return trader_api
 
 
 @pytest.fixture
-def account(db):
-    return AccountFactory(name="Alpha")
+def reader(reader_api):
+    return reader_api
 
 
 @pytest.fixture
-def other_account(db):
-    return AccountFactory(name="Beta")
-
-
-@pytest.fixture
-def trader(db, account):
-    user = UserFactory(username="tom", roles=["trader"])
-    MembershipFactory(user=user, account=account, is_default=True)
-    return user
-
-
-@pytest.fixture
-def client(trader, account):
-    api_key, secret = key_make(user=trader, account=account, scopes=("read", "trade"))
-    return simple_client(api_key, secret)
-
-
-@pytest.fixture
-def reader(trader, account):
-    api_key, secret = key_make(user=trader, account=account, scopes=("read",))
-    return simple_client(api_key, secret)
-
-
-@pytest.fixture
-def other_client(other_account):
-    user = UserFactory(username="olga", roles=["trader"])
-    MembershipFactory(user=user, account=other_account, is_default=True)
-    api_key, secret = key_make(user=user, account=other_account, scopes=("read", "trade"))
-    return simple_client(api_key, secret)
+def other_client(other_trader_api):
+    return other_trader_api
 
 
 @pytest.fixture

@@ -10,10 +10,10 @@ from channels.layers import get_channel_layer
 from access.tests.factories import AccountFactory
 from backtests.services import backtest_start
 from backtests.tests.helpers import goog_import
+from kernel.runtime import main_loop_set
 from marketdata.tests.factories import InstrumentFactory
 from operations.models import Operation
 from operations.payloads import operation_payload
-from trading_api.runtime import main_loop_set
 
 
 @pytest.fixture

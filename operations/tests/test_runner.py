@@ -2,12 +2,12 @@
 
 import pytest
 
+from kernel.errors import ApplicationError
 from operations.errors import OperationAbandoned, OperationCancelled
 from operations.models import Operation
 from operations.runner import Checkpoint, Outcome, operation_run
 from operations.services import operation_cancel, operation_create, operation_fail
 from operations.tests.helpers import running
-from trading_api.errors import ApplicationError
 
 pytestmark = pytest.mark.django_db
 

@@ -10,6 +10,7 @@ from orders.enums import OrderSide, OrderType
 from orders.events import order_publish
 from orders.models import Order, OrderEvent
 from orders.pricing import OrderTerms, fee_rates, order_lock
+from orders.representations import order_representation
 from orders.state import order_next_status
 
 ZERO = Decimal(0)
@@ -55,20 +56,9 @@ def order_estimate(
 
 
 def order_snapshot(order: Order) -> dict[str, Any]:
-    """Return the fields of an order the audit trail records before and after a change."""
-    return {
-        "status": order.status,
-        "quantity": order.quantity,
-        "filled_quantity": order.filled_quantity,
-        "limit_price": order.limit_price,
-        "stop_price": order.stop_price,
-        "average_fill_price": order.average_fill_price,
-        "locked_amount": order.locked_amount,
-        "lock_price": order.lock_price,
-        "protection_price": order.protection_price,
-        "version": order.version,
-        "triggered_at": order.triggered_at,
-    }
+    """Return the order as the audit trail records it before and after a change: its REST
+    representation (the same one its channel events carry)."""
+    return order_representation(order)
 
 
 def order_transition(
@@ -97,13 +87,14 @@ def order_transition(
         price=price,
         data=data or {},
     )
+    after = order_snapshot(order)
     audit_record(
         action=f"order.{event}",
         object_type="order",
         object_id=str(order.pk),
         before=before,
-        after=order_snapshot(order),
+        after=after,
         account_id=order.account_id,
     )
-    order_publish(order=order, event=event)
+    order_publish(order=order, event=event, representation=after)
     return order_event

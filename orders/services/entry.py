@@ -1,7 +1,7 @@
 """Order entry: validation, preview, submission and modification, with pre-trade risk."""
 
 import uuid
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -20,9 +20,10 @@ from orders.errors import (
     RiskRejected,
     VersionMismatch,
 )
-from orders.events import balance_publish, order_publish, venue_notify
+from orders.events import order_publish, venue_notify
 from orders.models import Order, OrderEvent
 from orders.pricing import OrderTerms, order_lock, order_terms
+from orders.selectors import order_facts_for_risk
 from orders.services.common import (
     ZERO,
     order_estimate,
@@ -31,7 +32,18 @@ from orders.services.common import (
     order_transition,
 )
 from orders.state import order_next_status
+from portfolio.events import balance_publish
+from portfolio.models import Balance
 from portfolio.services import balance_get_for_update, balance_lock
+from risk.errors import TradingStopped
+from risk.pretrade import (
+    OrderIntent,
+    RiskLimits,
+    Violation,
+    pretrade_assess,
+    risk_limits_read,
+    trading_gate,
+)
 
 PRICED_BY_LIMIT = (OrderType.LIMIT, OrderType.STOP_LIMIT)
 PRICED_BY_STOP = (OrderType.STOP, OrderType.STOP_LIMIT)
@@ -117,35 +129,49 @@ def order_validate(
     return instrument
 
 
-def _intent(**fields: Any):
-    from risk.pretrade import OrderIntent
-
-    return OrderIntent(**fields)
-
-
-def _violation(**fields: Any):
-    from risk.pretrade import Violation
-
-    return Violation(**fields)
-
-
-def violation_payload(violation) -> dict[str, Any]:
+def violation_payload(violation: Violation) -> dict[str, Any]:
     """Return a violation as JSON-safe text: {rule, limit, value, message}."""
-    data = asdict(violation)
     return {
         name: decimal_text(value) if isinstance(value, Decimal) else value
-        for name, value in data.items()
+        for name, value in asdict(violation).items()
     }
 
 
-def _buying_power_violation(*, available: Decimal, required: Decimal, currency: str):
-    return _violation(
-        rule="buying_power",
-        limit=decimal_text(available),
-        value=decimal_text(required),
-        message=(
-            f"The order needs {decimal_text(required)} {currency} available; "
-            f"{decimal_text(available)} {currency} is."
+def order_intent(
+    *,
+    account_id: int,
+    instrument: Instrument,
+    side: str,
+    order_type: str,
+    quantity: Decimal,
+    limit_price: Decimal | None,
+    stop_price: Decimal | None,
+    stop_loss: Decimal | None,
+    reference_price: Decimal | None,
+    exclude_order_id: int | None = None,
+    is_close: bool = False,
+    now: datetime | None = None,
+) -> OrderIntent:
+    """Return the order as the risk rules see it, with the account's other orders counted
+    (`now`, default the clock, anchors the one-second order-rate window)."""
+    return OrderIntent(
+        account_id=account_id,
+        instrument=instrument,
+        side=side,
+        order_type=order_type,
+        quantity=quantity,
+        limit_price=limit_price,
+        stop_price=stop_price,
+        stop_loss=stop_loss,
+        reference_price=reference_price,
+        exclude_order_id=exclude_order_id,
+        is_close=is_close,
+        currency=instrument.currency,
+        **order_facts_for_risk(
+            account_id=account_id,
+            instrument_id=instrument.pk,
+            exclude_order_id=exclude_order_id,
+            now=now,
         ),
     )
 
@@ -186,25 +212,24 @@ def _order_draft(
         limit_price=limit_price,
         stop_price=stop_price,
     )
-    return (
-        instrument,
-        reference,
-        _intent(
-            account_id=account.pk,
-            instrument=instrument,
-            side=side,
-            order_type=order_type,
-            quantity=quantity,
-            limit_price=limit_price,
-            stop_price=stop_price,
-            stop_loss=stop_loss,
-            reference_price=reference,
-            is_close=is_close,
-        ),
+    intent = order_intent(
+        account_id=account.pk,
+        instrument=instrument,
+        side=side,
+        order_type=order_type,
+        quantity=quantity,
+        limit_price=limit_price,
+        stop_price=stop_price,
+        stop_loss=stop_loss,
+        reference_price=reference,
+        is_close=is_close,
     )
+    return instrument, reference, intent
 
 
-def _terms(*, instrument, intent, reference: Decimal, protection_pct) -> OrderTerms:
+def _terms(
+    *, instrument, intent: OrderIntent, reference: Decimal, limits: RiskLimits
+) -> OrderTerms:
     # A close is never held to the band: it must get out, within what the account can pay.
     return order_terms(
         side=intent.side,
@@ -212,24 +237,27 @@ def _terms(*, instrument, intent, reference: Decimal, protection_pct) -> OrderTe
         limit_price=intent.limit_price,
         reference_price=reference,
         tick_size=instrument.tick_size,
-        protection_pct=None if intent.is_close else protection_pct,
+        protection_pct=None if intent.is_close else limits.market_protection_pct,
     )
 
 
-def _affordable(*, instrument, side: str, quantity: Decimal, lock_price, available: Decimal):
-    """The largest lot multiple up to `quantity` whose lock fits in `available`."""
-    lot = instrument.lot_size
-    lock_per_lot = order_lock(
-        side=side, quantity=lot, lock_price=lock_price, symbol=instrument.symbol
+def _lock_of(intent: OrderIntent, terms: OrderTerms) -> Decimal:
+    return order_lock(
+        side=intent.side,
+        quantity=intent.quantity,
+        lock_price=terms.lock_price,
+        symbol=intent.instrument.symbol,
     )
-    if lock_per_lot <= 0:
-        return quantity
-    fitting = min(quantity, step_floor(available / lock_per_lot * lot, lot))
-    while (
-        fitting > 0
-        and order_lock(side=side, quantity=fitting, lock_price=lock_price, symbol=instrument.symbol)
-        > available
-    ):
+
+
+def _affordable(*, intent: OrderIntent, terms: OrderTerms, available: Decimal) -> Decimal:
+    """The largest lot multiple up to the intent's quantity whose lock fits in `available`."""
+    lot = intent.instrument.lot_size
+    per_lot = _lock_of(replace(intent, quantity=lot), terms)
+    if per_lot <= 0:
+        return intent.quantity
+    fitting = min(intent.quantity, step_floor(available / per_lot * lot, lot))
+    while fitting > 0 and _lock_of(replace(intent, quantity=fitting), terms) > available:
         fitting -= lot
     return max(fitting, ZERO)
 
@@ -250,9 +278,6 @@ def order_preview(
 ) -> dict[str, Any]:
     """Return what submitting would do, writing nothing: verdict, violations, price, notional,
     fee, and the balance it would lock. Raises OrderValidationError for malformed input."""
-    from risk.errors import TradingStopped
-    from risk.pretrade import pretrade_assess, trading_gate
-
     instrument, reference, intent = _order_draft(
         account=account,
         symbol=symbol,
@@ -270,34 +295,22 @@ def order_preview(
         trading_gate(intent=intent)
     except TradingStopped as stopped:
         violations.append(
-            _violation(
+            Violation(
                 rule="trading_state",
                 limit="running",
                 value=str((stopped.details or {}).get("trading_state", "")),
                 message=stopped.message,
             )
         )
-    assessment = pretrade_assess(intent=intent)
-    violations.extend(assessment.violations)
-    terms = _terms(
-        instrument=instrument,
-        intent=intent,
-        reference=reference,
-        protection_pct=assessment.market_protection_pct,
-    )
+    limits = risk_limits_read(account_id=account.pk)
+    terms = _terms(instrument=instrument, intent=intent, reference=reference, limits=limits)
     estimate = order_estimate(
         instrument=instrument, side=side, quantity=quantity, reference_price=reference, terms=terms
     )
-    from portfolio.models import Balance
-
     balance = Balance.objects.filter(account_id=account.pk, currency=instrument.currency).first()
     available = balance.available if balance is not None else ZERO
-    if estimate["locked"] > available:
-        violations.append(
-            _buying_power_violation(
-                available=available, required=estimate["locked"], currency=instrument.currency
-            )
-        )
+    intent = replace(intent, lock_amount=estimate["locked"], available=available)
+    violations.extend(pretrade_assess(intent=intent, limits=limits).violations)
     return {
         "verdict": "rejected" if violations else "accepted",
         "violations": [violation_payload(v) for v in violations],
@@ -339,8 +352,6 @@ def order_submit(
     Raises OrderValidationError (400), TradingStopped (409), DuplicateClientOrderId (409), or
     RiskRejected (422, the order kept as `rejected`; `details.order_id`, `details.violations`).
     """
-    from risk.pretrade import pretrade_assess, trading_gate
-
     instrument, reference, intent = _order_draft(
         account=account,
         symbol=symbol,
@@ -359,36 +370,19 @@ def order_submit(
         # The balance row lock serializes an account's buys, so the buying-power check and the
         # lock it guards cannot interleave with another order's.
         balance = balance_get_for_update(account_id=account.pk, currency=instrument.currency)
-        assessment = pretrade_assess(intent=intent)
-        violations = list(assessment.violations)
-        terms = _terms(
-            instrument=instrument,
-            intent=intent,
-            reference=reference,
-            protection_pct=assessment.market_protection_pct,
-        )
+        limits = risk_limits_read(account_id=account.pk)
+        terms = _terms(instrument=instrument, intent=intent, reference=reference, limits=limits)
         data: dict[str, Any] = {"note": note} if note else {}
         if is_close:
             data["close"] = True
-            placeable = _affordable(
-                instrument=instrument,
-                side=side,
-                quantity=quantity,
-                lock_price=terms.lock_price,
-                available=balance.available,
-            )
+            placeable = _affordable(intent=intent, terms=terms, available=balance.available)
             if 0 < placeable < quantity:
                 data["unplaced_quantity"] = decimal_text(quantity - placeable)
                 quantity = placeable
-        locked = order_lock(
-            side=side, quantity=quantity, lock_price=terms.lock_price, symbol=instrument.symbol
-        )
-        if locked > balance.available:
-            violations.append(
-                _buying_power_violation(
-                    available=balance.available, required=locked, currency=instrument.currency
-                )
-            )
+                intent = replace(intent, quantity=quantity)
+        locked = _lock_of(intent, terms)
+        intent = replace(intent, lock_amount=locked, available=balance.available)
+        violations = pretrade_assess(intent=intent, limits=limits).violations
         order = Order(
             client_order_id=client_order_id or uuid.uuid4().hex,
             account_id=account.pk,
@@ -423,15 +417,15 @@ def order_submit(
             price=limit_price or stop_price,
             data=data,
         )
+        before = order_snapshot(order)
         audit_record(
             action="order.created",
             object_type="order",
             object_id=str(order.pk),
-            after=order_snapshot(order),
+            after=before,
             account_id=account.pk,
         )
-        order_publish(order=order, event=OrderEventType.CREATED)
-        before = order_snapshot(order)
+        order_publish(order=order, event=OrderEventType.CREATED, representation=before)
         if violations:
             order.reject_code = RiskRejected.code
             order.reject_reason = "; ".join(v.message for v in violations)[:2000]
@@ -480,8 +474,6 @@ def order_modify(
     VersionMismatch (412), InvalidOrderTransition (409), OrderValidationError (400),
     TradingStopped (409) or RiskRejected (422); a refusal changes nothing.
     """
-    from risk.pretrade import pretrade_assess, trading_gate
-
     with transaction.atomic():
         order = (
             Order.objects.select_for_update(of=("self",))
@@ -516,7 +508,6 @@ def order_modify(
                     ]
                 }
             )
-        remaining = new_quantity - order.filled_quantity
         reference = order_reference_price(
             instrument=instrument,
             side=order.side,
@@ -524,12 +515,12 @@ def order_modify(
             limit_price=new_limit,
             stop_price=new_stop,
         )
-        intent = _intent(
+        intent = order_intent(
             account_id=order.account_id,
             instrument=instrument,
             side=order.side,
             order_type=order.order_type,
-            quantity=remaining,
+            quantity=new_quantity - order.filled_quantity,
             limit_price=new_limit,
             stop_price=new_stop,
             stop_loss=order.stop_loss,
@@ -538,32 +529,18 @@ def order_modify(
         )
         trading_gate(intent=intent)
         balance = balance_get_for_update(account_id=order.account_id, currency=instrument.currency)
-        assessment = pretrade_assess(intent=intent)
-        violations = list(assessment.violations)
+        limits = risk_limits_read(account_id=order.account_id)
         if order.order_type == OrderType.MARKET:
             # A market order's terms come from the quote at entry; a modify keeps them.
             terms = OrderTerms(lock_price=order.lock_price, protection_price=order.protection_price)
         else:
-            terms = _terms(
-                instrument=instrument,
-                intent=intent,
-                reference=reference,
-                protection_pct=assessment.market_protection_pct,
-            )
-        locked = order_lock(
-            side=order.side,
-            quantity=remaining,
-            lock_price=terms.lock_price,
-            symbol=instrument.symbol,
+            terms = _terms(instrument=instrument, intent=intent, reference=reference, limits=limits)
+        locked = _lock_of(intent, terms)
+        # The order's own lock is given back first: it only has to afford the difference.
+        intent = replace(
+            intent, lock_amount=locked, available=balance.available + order.locked_amount
         )
-        if locked > balance.available + order.locked_amount:
-            violations.append(
-                _buying_power_violation(
-                    available=balance.available + order.locked_amount,
-                    required=locked,
-                    currency=instrument.currency,
-                )
-            )
+        violations = pretrade_assess(intent=intent, limits=limits).violations
         if violations:
             raise RiskRejected(
                 f"Modification of order {order.pk} rejected by pre-trade checks",

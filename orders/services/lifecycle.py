@@ -9,21 +9,22 @@ from django.db import IntegrityError, transaction
 from analytics.services import trade_apply_fill
 from audit.services import audit_record
 from kernel.decimals import decimal_text, quantize, step_floor
+from kernel.errors import ApplicationError
 from orders.enums import WORKING_STATUSES, OrderEventType, OrderSide, OrderStatus, OrderType
 from orders.errors import FillRefused, OrderNotCancelable
-from orders.events import balance_publish, fill_publish, position_publish, venue_notify
+from orders.events import fill_publish, venue_notify
 from orders.models import Fill, Order
 from orders.pricing import PRICED_BY_LIMIT, fee_charged, order_lock, price_within_terms
 from orders.services.common import ZERO, order_snapshot, order_transition
 from orders.services.venue import venue_epoch_check
 from orders.state import order_next_status
+from portfolio.events import balance_publish, position_publish
 from portfolio.services import (
     balance_get_for_update,
     balance_release,
     balances_get_for_update,
     fill_account,
 )
-from trading_api.errors import ApplicationError
 
 NOT_CANCELABLE = (OrderStatus.FILLED, OrderStatus.REJECTED, OrderStatus.EXPIRED)
 

@@ -7,13 +7,13 @@ from django.db.models import F
 
 from kernel.db.expressions import ExactSub, ExactSum
 from kernel.decimals import decimal_text
+from kernel.errors import ApplicationError
 from orders.enums import WORKING_STATUSES, OrderSide, OrderStatus, OrderType, TimeInForce
 from orders.errors import PositionAlreadyClosing
 from orders.models import Order
 from orders.services.entry import order_submit
 from portfolio.errors import PositionNotFound
 from portfolio.models import Position
-from trading_api.errors import ApplicationError
 
 ZERO = Decimal(0)
 

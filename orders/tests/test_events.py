@@ -6,7 +6,8 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from orders.events import VENUE_CHANNEL, account_group
+from kernel.publish import account_group
+from orders.events import VENUE_CHANNEL
 from orders.services import order_cancel, order_submit
 from orders.tests.helpers import fill
 

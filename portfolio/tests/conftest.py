@@ -1,11 +1,8 @@
-"""Fixtures for portfolio tests: the risk tests' funded account, users and instruments."""
+"""Fixtures of portfolio tests: the shared ones (tests/fixtures.py), with generous rate limits."""
 
-from risk.tests.conftest import (  # noqa: F401
-    _generous_rate_limits,
-    aapl,
-    account,
-    msft,
-    other_account,
-    trader,
-    viewer,
-)
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _rate_limits(generous_rate_limits):
+    """These tests fire many requests per second with one credential; limits are tested apart."""

@@ -8,12 +8,12 @@ from asgiref.sync import async_to_sync
 from rest_framework.test import APIClient
 
 from access.tests.factories import AccountFactory
+from control.tracker import EquityTracker
 from orders.services import order_submit
 from orders.tests.helpers import fill, quote_set
 from portfolio.equity import equity_compute, equity_snapshot_record
 from portfolio.models import EquitySnapshot
 from portfolio.services import balance_deposit
-from portfolio.tracker import EquityTracker
 from risk.models import CircuitBreaker
 from risk.services import risk_config_update
 

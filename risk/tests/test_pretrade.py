@@ -6,25 +6,26 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from control.services import trading_halt, trading_stop
 from marketdata.enums import InstrumentStatus
 from orders.models import Order
 from orders.services import order_submit
+from orders.services.entry import order_intent
 from portfolio.models import Position
 from risk.errors import TradingReduceOnly, TradingStopped
-from risk.pretrade import OrderIntent, Violation, pretrade_check, trading_gate
+from risk.pretrade import OrderIntent, Violation, pretrade_assess, trading_gate
 from risk.services import (
     risk_config_update,
     risk_override_create,
-    trading_halt,
     trading_reduce_only,
     trading_start,
-    trading_stop,
 )
 
 D = Decimal
 
 
 def intent(account, instrument, **fields) -> OrderIntent:
+    """The intent the orders app would build: the order and the account's other orders."""
     values = {
         "account_id": account.pk,
         "instrument": instrument,
@@ -37,7 +38,11 @@ def intent(account, instrument, **fields) -> OrderIntent:
         "reference_price": None,
     }
     values.update(fields)
-    return OrderIntent(**values)
+    return order_intent(**values)
+
+
+def pretrade_check(*, intent: OrderIntent) -> list[Violation]:
+    return pretrade_assess(intent=intent).violations
 
 
 def limits(account, **changes) -> None:
@@ -213,16 +218,16 @@ def test_max_orders_per_second_counts_the_last_second(account, aapl):
     )  # fmt: skip
     created = Order.objects.get(pk=first.pk).created_at
     at = created + timedelta(milliseconds=500)
-    assert pretrade_check(intent=intent(account, aapl), now=at) == []
+    assert pretrade_check(intent=intent(account, aapl, now=at)) == []
     order_submit(
         account=account, symbol="AAPL", side="buy", order_type="limit",
         quantity=D("1"), limit_price=D("90"),
     )  # fmt: skip
     Order.objects.exclude(pk=first.pk).update(created_at=created)
-    violations = pretrade_check(intent=intent(account, aapl), now=at)
+    violations = pretrade_check(intent=intent(account, aapl, now=at))
     assert [(v.rule, v.limit, v.value) for v in violations] == [("max_orders_per_second", "2", "3")]
     # A second later both have left the window.
-    assert pretrade_check(intent=intent(account, aapl), now=created + timedelta(seconds=1)) == []
+    assert pretrade_check(intent=intent(account, aapl, now=created + timedelta(seconds=1))) == []
 
 
 def test_every_violation_is_reported_together(account, aapl):

@@ -9,6 +9,7 @@ from channels.layers import get_channel_layer
 from django.utils import timezone
 
 from audit.models import AuditEntry
+from control.services import trading_stop
 from orders.enums import OrderStatus
 from orders.models import Order
 from orders.services import order_submit
@@ -36,7 +37,6 @@ from risk.services import (
     risk_override_revoke,
     trading_reduce_only,
     trading_start,
-    trading_stop,
 )
 from risk.tasks import risk_override_expire_due
 
@@ -178,7 +178,7 @@ def test_trading_state_changes_are_persisted_with_actor_reason_and_history(accou
 
 
 def test_leaving_a_halt_needs_a_reason(account):
-    from risk.services import trading_halt
+    from control.services import trading_halt
 
     trading_halt(account=account, reason="daily loss breached")
     with pytest.raises(OverrideInvalid) as raised:

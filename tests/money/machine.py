@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from access.tests.factories import AccountFactory
+from control.services import trading_stop
+from kernel.errors import ApplicationError
 from marketdata.services import market_state_store
 from marketdata.simulator import Quote
 from marketdata.tests.factories import InstrumentFactory
@@ -26,9 +28,8 @@ from orders.services import order_cancel, order_cancel_all, order_modify, order_
 from orders.services.positions import position_close
 from portfolio.models import Position
 from portfolio.services import balance_deposit
-from risk.services import risk_config_update, trading_reduce_only, trading_start, trading_stop
+from risk.services import risk_config_update, trading_reduce_only, trading_start
 from tests.money.reference import Expectations, Fees, account_check, beyond
-from trading_api.errors import ApplicationError
 from venue.book import VenueBook
 
 D = Decimal

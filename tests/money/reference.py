@@ -169,12 +169,11 @@ def account_check(
     band_pct: D | None,
 ) -> list[str]:
     """Recompute the account's books from its fills and the documented rules; list mismatches."""
-    from orders.api import FillSerializer, OrderSerializer
-    from orders.events import balance_payload, fill_payload, order_payload, position_payload
     from orders.models import Fill, Order, OrderEvent
+    from orders.representations import fill_representation, order_representation
     from portfolio.models import Balance, LedgerEntry
     from portfolio.models import Position as PositionRow
-    from portfolio.selectors import position_view
+    from portfolio.representations import balance_representation, position_representation
 
     problems: list[str] = []
     orders = {o.pk: o for o in Order.objects.filter(account=account).select_related("instrument")}
@@ -239,7 +238,7 @@ def account_check(
             _require(
                 balance.locked == locked, f"{where}: locked {balance.locked} != {locked}", problems
             )
-        decimal_texts_check(balance_payload(balance), where, problems)
+        decimal_texts_check(balance_representation(balance), where, problems)
 
     # Positions: the signed sum of the fills, at average cost.
     replayed: dict[int, Position] = defaultdict(Position)
@@ -262,9 +261,7 @@ def account_check(
             f"{where}: average {row.average_entry_price}",
             problems,
         )
-        decimal_texts_check(position_payload(row), where, problems)
-        if row.quantity:
-            decimal_texts_check(_texts(position_view(row)), f"{where} (REST)", problems)
+        decimal_texts_check(position_representation(row), where, problems)
 
     # Orders: fills add up, status agrees, events follow the table, fills keep to the terms.
     events = defaultdict(list)
@@ -293,20 +290,12 @@ def account_check(
         if status not in WORKING:
             _require(order.locked_amount == 0, f"{where}: {status} still locks", problems)
         _events_check(order, events[order.pk], by_order[order.pk], expectations, problems)
-        decimal_texts_check(order_payload(order), where, problems)
-        decimal_texts_check(dict(OrderSerializer(order).data), f"{where} (REST)", problems)
+        decimal_texts_check(order_representation(order), where, problems)
         for event in events[order.pk]:
             decimal_texts_check(event.data, f"{where} event {event.type}", problems)
     for fill in fills:
-        decimal_texts_check(fill_payload(fill), f"fill {fill.pk}", problems)
-        decimal_texts_check(dict(FillSerializer(fill).data), f"fill {fill.pk} (REST)", problems)
+        decimal_texts_check(fill_representation(fill), f"fill {fill.pk}", problems)
     return problems
-
-
-def _texts(value: Any) -> Any:
-    from orders.api import plain
-
-    return plain(value)
 
 
 def _events_check(order, events, fills, expectations: Expectations, problems: list[str]) -> None:

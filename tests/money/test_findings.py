@@ -11,12 +11,12 @@ from analytics.models import Trade
 from marketdata.services import market_state_store
 from marketdata.simulator import Quote
 from marketdata.tests.factories import InstrumentFactory
-from orders.api import OrderSerializer
 from orders.errors import FillRefused
 from orders.models import Fill, Order, OrderEvent
+from orders.representations import OrderSerializer
 from orders.services import order_apply_fill, order_modify, order_submit
 from portfolio.models import Balance, LedgerEntry, Position
-from portfolio.selectors import position_view
+from portfolio.representations import position_representation
 from portfolio.services import balance_deposit
 from risk.models import TradingState
 from risk.services import risk_config_update
@@ -444,11 +444,9 @@ def test_event_payloads_and_positions_write_plain_decimals(aapl, btc, market):
         liquidity="taker",
         executed_at=market.now,
     )
-    from orders.api import plain
-
     # Marked a cent below: -0.0000156% rounds to 0 at four places, and reads "0", not "-0".
     position = Position.objects.select_related("instrument").get(account=account, instrument=btc)
-    view = plain(position_view(position))
+    view = position_representation(position)
     assert (view["unrealized_pnl"], view["unrealized_pnl_pct"]) == ("-0.01", "0")
     assert view["average_entry_price"] == "64000"
 

@@ -16,6 +16,7 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from access.tests.factories import AccountFactory
+from kernel.errors import ApplicationError
 from marketdata.services import market_state_store
 from marketdata.simulator import Quote
 from marketdata.tests.factories import InstrumentFactory
@@ -25,7 +26,6 @@ from orders.services import order_cancel, order_modify, order_submit
 from portfolio.models import LedgerEntry
 from portfolio.services import balance_deposit
 from tests.money.reference import Expectations, Fees, account_check
-from trading_api.errors import ApplicationError
 from venue.book import VenueBook
 
 D = Decimal

@@ -9,8 +9,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import trading_api
+from kernel.api.errors import error_body
 from trading_api import health
-from trading_api.api.errors import error_body
 
 
 class HealthView(APIView):

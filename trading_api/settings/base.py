@@ -75,23 +75,24 @@ INSTALLED_APPS = [
     "portfolio",
     "analytics",
     "risk",
+    "control",
     "backtests",
 ]
 
 MIDDLEWARE = [
-    "trading_api.request_context.RequestIDMiddleware",
+    "kernel.request_context.RequestIDMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "trading_api.api.ratelimit.RateLimitHeadersMiddleware",
-    "trading_api.api.audit.AuditMiddleware",
+    "kernel.api.ratelimit.RateLimitHeadersMiddleware",
+    "audit.middleware.AuditMiddleware",
     "idempotency.middleware.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "trading_api.api.errors.ApiExceptionMiddleware",
+    "kernel.api.errors.ApiExceptionMiddleware",
 ]
 
 ROOT_URLCONF = "trading_api.urls"
@@ -138,7 +139,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "trading_api.cache.SharedPoolRedisCache",
+            "BACKEND": "kernel.cache.SharedPoolRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="trading"),
         }
@@ -222,29 +223,29 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": [
-        "trading_api.api.renderers.JSONRenderer",
+        "kernel.api.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_PARSER_CLASSES": [
-        "trading_api.api.parsers.JSONParser",
+        "kernel.api.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "trading_api.api.authentication.JWTAuthentication",
-        "trading_api.api.authentication.ApiKeyAuthentication",
-        "trading_api.api.authentication.SignedApiKeyAuthentication",
+        "access.authentication.JWTAuthentication",
+        "access.authentication.ApiKeyAuthentication",
+        "access.authentication.SignedApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["trading_api.api.permissions.HasRequiredScope"],
+    "DEFAULT_PERMISSION_CLASSES": ["access.permissions.HasRequiredScope"],
     # Rate limit first; the idempotency gate last, so a refused request never claims a key.
     "DEFAULT_THROTTLE_CLASSES": [
-        "trading_api.api.ratelimit.CredentialRateThrottle",
+        "kernel.api.ratelimit.CredentialRateThrottle",
         "idempotency.gate.IdempotencyGate",
     ],
-    "DEFAULT_PAGINATION_CLASS": "trading_api.api.pagination.CursorPagination",
+    "DEFAULT_PAGINATION_CLASS": "kernel.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
-    "EXCEPTION_HANDLER": "trading_api.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "kernel.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
@@ -290,7 +291,7 @@ LOG_FORMAT = env.str("LOG_FORMAT", default="json" if RUN_MODE == "services" else
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "trading_api.request_context.RequestIDLogFilter"}},
+    "filters": {"request_id": {"()": "kernel.request_context.RequestIDLogFilter"}},
     "formatters": {
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {
@@ -374,10 +375,12 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
 SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     **SPECTACULAR_SETTINGS.get("ENUM_NAME_OVERRIDES", {}),
     "OrderStatusEnum": "orders.enums.OrderStatus",
+    "SideEnum": "kernel.enums.Side",
+    "PositionSideEnum": [("long", "long"), ("short", "short")],
 }
 
 # --- equity and the circuit breaker ---------------------------------------------------------
-ENGINE_COMPONENTS.append("portfolio.tracker.EquityTracker")
+ENGINE_COMPONENTS.append("control.tracker.EquityTracker")
 # Seconds between equity snapshots of every account (fills also trigger one within a second).
 EQUITY_SNAPSHOT_INTERVAL_S = env.float("EQUITY_SNAPSHOT_INTERVAL_S", default=60.0)
 # The daily loss is measured from the equity at this UTC hour.

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.utils.module_loading import import_string
 
-from trading_api.seed import DEMO_ADMIN_USERNAME, demo_admin_seed
+from access.demo import DEMO_ADMIN_USERNAME, demo_admin_seed
 
 
 class Command(BaseCommand):

@@ -8,12 +8,13 @@ import pytest
 from rest_framework.test import APIClient
 
 from audit.models import AuditEntry
+from control.services import account_risk_step, circuit_breaker_trip
 from orders.errors import RiskRejected
 from orders.models import Order
 from orders.services import order_submit
 from orders.tests.helpers import fill, quote_set
 from portfolio.models import EquitySnapshot
-from risk.breaker import account_risk_step, circuit_breaker_get, circuit_breaker_trip
+from risk.breaker import circuit_breaker_get
 from risk.models import CircuitBreaker, TradingState
 from risk.selectors import risk_level_effective, trading_state_effective
 from risk.services import risk_config_update

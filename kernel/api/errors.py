@@ -9,9 +9,9 @@ from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
-from trading_api.api.renderers import json_dumps
-from trading_api.errors import ApplicationError
-from trading_api.request_context import request_id_get
+from kernel.api.renderers import json_dumps
+from kernel.errors import ApplicationError
+from kernel.request_context import request_id_get
 
 logger = logging.getLogger(__name__)
 

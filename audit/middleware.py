@@ -8,7 +8,7 @@ from django.http import HttpRequest
 
 from audit.context import actor_current, audit_request_bound
 from audit.services import audit_api_call_record
-from trading_api.api.parsers import json_loads
+from kernel.api.parsers import json_loads
 
 logger = logging.getLogger(__name__)
 

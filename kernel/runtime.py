@@ -7,8 +7,6 @@ from concurrent.futures import Future
 from asgiref.sync import sync_to_async
 from celery import Task
 
-from trading_api.celery import app as celery_app
-
 logger = logging.getLogger(__name__)
 
 _main_loop: asyncio.AbstractEventLoop | None = None
@@ -37,7 +35,7 @@ def task_enqueue(task: Task, *args, **kwargs) -> Future | None:
     off-loop run, or None.
     """
     loop = main_loop_get()
-    if not celery_app.conf.task_always_eager:
+    if not task.app.conf.task_always_eager:
         task.delay(*args, **kwargs)
         return None
     if loop is None:

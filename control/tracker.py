@@ -11,9 +11,12 @@ from django.db.models import Max
 from django.utils import timezone
 from redis.exceptions import RedisError
 
+from access.models import Account
+from control.services import account_risk_step
 from engine.runner import cancellation_checkpoint
 from engine.sync import SyncWorker
-from trading_api.errors import ApplicationError
+from kernel.errors import ApplicationError
+from orders.models import Fill
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +26,6 @@ _FILL_POLL_S = 1.0
 
 
 def _last_fill_id() -> int:
-    from orders.models import Fill
-
     return Fill.objects.aggregate(last=Max("id"))["last"] or 0
 
 
@@ -33,10 +34,6 @@ def _snapshot_accounts(*, now: datetime, after_fill_id: int | None = None) -> di
 
     Returns {"accounts": n, "tripped": [ids], "last_fill_id": id}.
     """
-    from access.models import Account
-    from orders.models import Fill
-    from risk.breaker import account_risk_step
-
     last_fill_id = _last_fill_id()
     accounts = Account.objects.order_by("pk")
     if after_fill_id is not None:

@@ -1,6 +1,8 @@
 """JSON renderer on orjson: Decimals as exact strings, datetimes in UTC with Z."""
 
+import datetime
 import decimal
+from typing import Any
 
 import orjson
 from django.utils.functional import Promise
@@ -20,6 +22,22 @@ def _default(value):
     if isinstance(value, (set, frozenset)):
         return sorted(value)
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def jsonable(value: Any) -> Any:
+    """Return `value` as JSON types: Decimals as their one text form, datetimes in UTC with Z.
+
+    What the REST renderer writes, for payloads that travel other ways (the channel layer).
+    """
+    if isinstance(value, decimal.Decimal):
+        return decimal_text(value)
+    if isinstance(value, datetime.datetime):
+        return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, dict):
+        return {name: jsonable(item) for name, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(item) for item in value]
+    return value
 
 
 def json_dumps(data) -> bytes:

@@ -18,6 +18,7 @@ from access.credentials import (
     signed_message,
 )
 from access.errors import CredentialRejected
+from kernel.identity import client_ip
 
 
 class CredentialFailed(exceptions.AuthenticationFailed):
@@ -27,26 +28,6 @@ class CredentialFailed(exceptions.AuthenticationFailed):
         super().__init__(error.message)
         self.error_code = error.code
         self.error_details = error.details
-
-
-def credential_label(request) -> str:
-    """Name the credential behind a request: "jwt:<jti>", "api_key:<key_id>", "session" or
-    "anonymous"; the audit trail stores it next to the actor."""
-    auth = getattr(request, "auth", None)
-    key_id = getattr(auth, "key_id", None)
-    if key_id:
-        return f"api_key:{key_id}"
-    if auth is not None and hasattr(auth, "payload"):
-        return f"jwt:{auth.payload.get('jti', '')}"
-    user = getattr(request, "user", None)
-    if user is not None and getattr(user, "is_authenticated", False):
-        return "session"
-    return "anonymous"
-
-
-def client_ip(request) -> str | None:
-    """The peer address; a deployment behind a proxy sets it from the proxy's header first."""
-    return request.META.get("REMOTE_ADDR")
 
 
 class JWTAuthentication(jwt_authentication.JWTAuthentication):
@@ -126,13 +107,13 @@ class SignedApiKeyAuthentication(authentication.BaseAuthentication):
 class JWTScheme(SimpleJWTScheme):
     """OpenAPI: the project's JWT authentication is simplejwt's bearer scheme."""
 
-    target_class = "trading_api.api.authentication.JWTAuthentication"
+    target_class = "access.authentication.JWTAuthentication"
 
 
 class ApiKeyScheme(OpenApiAuthenticationExtension):
     """OpenAPI: `Authorization: Api-Key <key_id>.<secret>`."""
 
-    target_class = "trading_api.api.authentication.ApiKeyAuthentication"
+    target_class = "access.authentication.ApiKeyAuthentication"
     name = "apiKeyAuth"
 
     def get_security_definition(self, auto_schema):
@@ -147,7 +128,7 @@ class ApiKeyScheme(OpenApiAuthenticationExtension):
 class SignedApiKeyScheme(OpenApiAuthenticationExtension):
     """OpenAPI: signed requests (HMAC-SHA256 or Ed25519), see docs/access.md."""
 
-    target_class = "trading_api.api.authentication.SignedApiKeyAuthentication"
+    target_class = "access.authentication.SignedApiKeyAuthentication"
     name = "signedApiKeyAuth"
 
     def get_security_definition(self, auto_schema):

@@ -1,0 +1,38 @@
+"""The one representation of risk overrides: REST, channel events and the audit trail."""
+
+from typing import Any
+
+from rest_framework import serializers
+
+from risk.models import RiskOverride
+
+
+class RiskOverrideSerializer(serializers.ModelSerializer):
+    account = serializers.IntegerField(source="account_id", read_only=True)
+    requested_by = serializers.CharField(source="requested_by.username", default=None)
+    approved_by = serializers.CharField(source="approved_by.username", default=None)
+    revoked_by = serializers.CharField(source="revoked_by.username", default=None)
+
+    class Meta:
+        model = RiskOverride
+        fields = [
+            "id",
+            "account",
+            "kind",
+            "target",
+            "value",
+            "reason",
+            "expires_at",
+            "status",
+            "requested_by",
+            "approved_by",
+            "revoked_by",
+            "created_at",
+            "decided_at",
+        ]
+        read_only_fields = fields
+
+
+def override_representation(override: RiskOverride) -> dict[str, Any]:
+    """Return an override as `GET /risk/overrides/{id}` shows it, JSON-safe."""
+    return dict(RiskOverrideSerializer(override).data)

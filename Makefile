@@ -59,6 +59,7 @@ test-client: install  # the Python client and CLI (client/) against a real embed
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 check: install
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py check --fail-level WARNING

@@ -60,6 +60,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/mypy .
 
 check: install
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/python manage.py check --fail-level WARNING

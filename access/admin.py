@@ -18,12 +18,12 @@ from access.selectors import user_roles
 User = get_user_model()
 
 
-def _add_service_errors(form: forms.Form, error: AccessValidationError) -> None:
-    for field, field_messages in error.details["fields"].items():
+def _add_service_errors(form: forms.BaseForm, error: AccessValidationError) -> None:
+    for field, field_messages in (error.details or {}).get("fields", {}).items():
         form.add_error(field if field in form.fields else None, field_messages)
 
 
-class AdminRoleAccess:
+class AdminRoleAccess(admin.ModelAdmin):
     """Staff users with the admin role manage these models without per-model Django permissions."""
 
     def _is_admin_role(self, request) -> bool:
@@ -117,12 +117,12 @@ class ApiKeyAddForm(forms.ModelForm):
         return self.cleaned_data.get("rate_limits") or {}
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or {}
         if self.errors:
             return data
         try:
             services.api_key_create_validate(
-                user=data.get("user"),
+                user=data["user"],
                 account=data.get("account"),
                 name=data.get("name", ""),
                 scopes=data.get("scopes", []),
@@ -142,7 +142,7 @@ class ApiKeyChangeForm(ApiKeyAddForm):
         fields = ["name", "scopes", "expires_at", "allowed_ips", "rate_limits"]
 
     def clean(self):
-        data = forms.ModelForm.clean(self)
+        data = forms.ModelForm.clean(self) or {}
         if self.errors:
             return data
         try:
@@ -289,7 +289,7 @@ class TradingUserAdmin(AdminRoleAccess, UserAdmin):
     """Django's user admin; roles are the groups viewer/trader/risk_manager/admin."""
 
     inlines = [MembershipUserInline]
-    list_display = [*UserAdmin.list_display, "roles"]
+    list_display = [*UserAdmin.list_display, "roles"]  # type: ignore[misc]
 
     @admin.display(description="Roles")
     def roles(self, obj) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
 
 from access.enums import ALL_SCOPES, ROLE_SCOPES, Role
@@ -36,7 +37,7 @@ def principal_get(request_or_principal: Any) -> tuple[Any, ApiKey | None]:
     return request_or_principal, None
 
 
-def user_roles(user) -> list[str]:
+def user_roles(user: User) -> list[str]:
     """Role names of a user, sorted; superusers count as admin."""
     if user is None or not user.is_authenticated:
         return []
@@ -46,7 +47,7 @@ def user_roles(user) -> list[str]:
     return sorted(names)
 
 
-def user_scopes(user, *, roles: list[str] | None = None) -> frozenset[str]:
+def user_scopes(user: User, *, roles: list[str] | None = None) -> frozenset[str]:
     """Scopes granted by a user's roles (all of them for superusers)."""
     if user is None or not user.is_authenticated or not user.is_active:
         return frozenset()

@@ -8,9 +8,11 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from rest_framework_simplejwt.tokens import RefreshToken
 
 from access import crypto
 from access.enums import ALL_SCOPES, ApiKeyScheme
@@ -90,7 +92,7 @@ def account_update(*, account: Account, **fields: Any) -> Account:
 
 
 @transaction.atomic
-def membership_add(*, user, account: Account, is_default: bool = False) -> Membership:
+def membership_add(*, user: User, account: Account, is_default: bool = False) -> Membership:
     """Make `user` a member of `account` (idempotent); `is_default` moves the user's default."""
     if is_default:
         Membership.objects.filter(user=user, is_default=True).exclude(account=account).update(
@@ -140,7 +142,7 @@ def membership_remove(*, membership: Membership) -> None:
     )
 
 
-def user_roles_change_record(*, user, before: Iterable[str], after: Iterable[str]) -> None:
+def user_roles_change_record(*, user: User, before: Iterable[str], after: Iterable[str]) -> None:
     """Record a change of a user's roles (group membership) made through the admin."""
     before_roles, after_roles = sorted(before), sorted(after)
     if before_roles != after_roles:
@@ -155,7 +157,7 @@ def user_roles_change_record(*, user, before: Iterable[str], after: Iterable[str
 
 def _validated_key_fields(
     *,
-    user,
+    user: User,
     scopes: Iterable[str] | None,
     expires_at: datetime.datetime | None,
     allowed_ips: Iterable[str] | None,
@@ -203,7 +205,7 @@ def _validated_key_fields(
 
 def api_key_create_validate(
     *,
-    user,
+    user: User,
     account: Account | None,
     name: str,
     scopes: Iterable[str],
@@ -248,7 +250,7 @@ def api_key_create_validate(
 @transaction.atomic
 def api_key_create(
     *,
-    user,
+    user: User,
     account: Account,
     name: str,
     scopes: Iterable[str],
@@ -282,8 +284,10 @@ def api_key_create(
         account=account,
         user=user,
         scheme=scheme,
-        secret_hash=crypto.secret_hash(secret) if scheme == ApiKeyScheme.SIMPLE else "",
-        secret_encrypted=crypto.secret_encrypt(secret) if scheme == ApiKeyScheme.HMAC else "",
+        secret_hash=crypto.secret_hash(secret) if secret and scheme == ApiKeyScheme.SIMPLE else "",
+        secret_encrypted=(
+            crypto.secret_encrypt(secret) if secret and scheme == ApiKeyScheme.HMAC else ""
+        ),
         **values,
     )
     audit_record(
@@ -399,7 +403,7 @@ def api_key_touch(*, api_key: ApiKey, now: datetime.datetime | None = None) -> b
 
 
 @transaction.atomic
-def auth_logout(*, user, refresh_token) -> None:
+def auth_logout(*, user: User, refresh_token: RefreshToken) -> None:
     """Blacklist a refresh token of `user` (ending that login) and record it."""
     refresh_token.blacklist()
     audit_record(

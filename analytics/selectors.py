@@ -14,6 +14,7 @@ from access.models import Account
 from analytics.errors import InvalidPeriod
 from analytics.models import Signal, Trade
 from kernel.db.expressions import ExactMax, ExactSum
+from kernel.typing import AccountIds
 from portfolio.models import Balance, EquitySnapshot, Position
 
 ZERO = Decimal(0)
@@ -29,7 +30,7 @@ def _q(value: Decimal) -> Decimal:
 
 def trade_list(
     *,
-    account_ids,
+    account_ids: AccountIds,
     symbol: str | None = None,
     closed_from: datetime | None = None,
     closed_to: datetime | None = None,
@@ -47,7 +48,7 @@ def trade_list(
 
 def signal_list(
     *,
-    account_ids,
+    account_ids: AccountIds,
     strategy: str | None = None,
     symbol: str | None = None,
     created_from: datetime | None = None,
@@ -164,7 +165,7 @@ def _curves_from_trades(*, account: Account, trades: QuerySet[Trade]) -> dict[st
         max_drawdown = max(max_drawdown, drawdown)
         equity_curve.append({"timestamp": closed_at, "equity": equity})
         drawdown_curve.append({"timestamp": closed_at, "drawdown_pct": drawdown})
-        day = closed_at.date()
+        day = closed_at.date() if closed_at is not None else None
         daily[day] = daily.get(day, ZERO) + pnl
     return {
         "returns": list(daily.values()),

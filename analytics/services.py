@@ -1,5 +1,6 @@
 """Analytics writes: round-trip trades kept up to date at fill time, and reported signals."""
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -49,7 +50,7 @@ def _trade_open(*, fill: Any, quantity: Decimal, fee: Decimal) -> Trade:
     return trade
 
 
-def _trade_close(*, trade: Trade, closed_at) -> None:
+def _trade_close(*, trade: Trade, closed_at: datetime) -> None:
     trade.closed_at = closed_at
     basis = trade.entry_price * trade.quantity
     trade.pnl_pct = quantize(trade.pnl / basis * HUNDRED) if basis else None
@@ -132,7 +133,7 @@ def signal_order_get(*, account: Account, order_id: int) -> Any:
 
     The order model is the one the signal's `order` relation points to.
     """
-    orders = Signal._meta.get_field("order").related_model
+    orders: Any = Signal._meta.get_field("order").related_model
     order = orders.objects.filter(pk=order_id, account_id=account.pk).first()
     if order is None:
         raise SignalOrderNotFound(f"Order {order_id} not found", details={"order_id": order_id})

@@ -53,10 +53,13 @@ def actor_current() -> Actor:
             request_id=_request_id_or_blank(),
         )
     user = getattr(request, "user", None)
-    is_authenticated = bool(user is not None and user.is_authenticated)
+    if user is None or not user.is_authenticated:
+        actor_id, username = None, "anonymous"
+    else:
+        actor_id, username = user.pk, user.get_username()
     return Actor(
-        actor_id=user.pk if is_authenticated else None,
-        username=user.get_username() if is_authenticated else "anonymous",
+        actor_id=actor_id,
+        username=username,
         credential=credential_label(request),
         ip=client_ip(request),
         request_id=getattr(request, "request_id", "") or _request_id_or_blank(),

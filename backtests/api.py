@@ -108,7 +108,7 @@ class BacktestListView(BacktestView):
             status=query.get("status"),
         )
         paginator = CursorPagination()
-        page = paginator.paginate_queryset(backtests, request, view=self)
+        page = paginator.paginate_queryset(backtests, request, view=self) or []
         return paginator.get_paginated_response(
             [backtest_payload(backtest, detail=False) for backtest in page]
         )

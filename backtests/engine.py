@@ -18,6 +18,7 @@ import gc
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -42,9 +43,13 @@ class Costs:
     lot_size: Decimal
     fee_quantum: Decimal
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "_up", ONE + self.slippage_bps / _BPS)
-        object.__setattr__(self, "_down", ONE - self.slippage_bps / _BPS)
+    @cached_property
+    def _up(self) -> Decimal:
+        return ONE + self.slippage_bps / _BPS
+
+    @cached_property
+    def _down(self) -> Decimal:
+        return ONE - self.slippage_bps / _BPS
 
     def fee(self, notional: Decimal) -> Decimal:
         """Return the fee of a fill of `notional`, rounded half up to the fee quantum."""
@@ -115,6 +120,8 @@ class Trade:
     def pnl(self, mark: Decimal | None = None) -> Decimal:
         """Return the net PnL (both fees out); an open trade is marked at `mark`."""
         price = self.exit_price if self.exit_price is not None else mark
+        if price is None:
+            raise ValueError("an open trade needs a mark price")
         return self.sign * self.quantity * (price - self.entry_price) - self.fees
 
 

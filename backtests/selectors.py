@@ -5,6 +5,7 @@ from django.db.models import F, QuerySet
 from backtests.errors import BacktestNotFound, StrategyNotFound, SweepNotFound
 from backtests.models import Backtest, Sweep
 from backtests.strategies import STRATEGIES, Strategy
+from kernel.typing import AccountIds
 
 # Statistics a sweep can be ranked by, and whether smaller is better.
 RANKABLE: dict[str, bool] = {
@@ -38,7 +39,7 @@ def strategy_get(*, name: str) -> type[Strategy]:
 
 def backtest_list(
     *,
-    account_ids,
+    account_ids: AccountIds,
     strategy: str | None = None,
     symbol: str | None = None,
     sweep_id: int | None = None,
@@ -59,7 +60,7 @@ def backtest_list(
     return backtests.order_by("-id")
 
 
-def backtest_get(*, backtest_id, account_ids) -> Backtest:
+def backtest_get(*, backtest_id: int | str, account_ids: AccountIds) -> Backtest:
     """Return one backtest of `account_ids`; raises BacktestNotFound (404) for any other id."""
     try:
         return Backtest.objects.select_related("operation", "instrument").get(
@@ -71,7 +72,7 @@ def backtest_get(*, backtest_id, account_ids) -> Backtest:
         ) from None
 
 
-def sweep_get(*, sweep_id, account_ids) -> Sweep:
+def sweep_get(*, sweep_id: int | str, account_ids: AccountIds) -> Sweep:
     """Return one sweep of `account_ids`; raises SweepNotFound (404) for any other id."""
     try:
         return Sweep.objects.select_related("operation", "instrument").get(

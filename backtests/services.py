@@ -13,6 +13,7 @@ from celery import current_app
 from django.conf import settings
 from django.db import transaction
 
+from access.models import Account
 from backtests.costs import backtest_costs
 from backtests.dataset import Dataset, dataset_estimate, dataset_load, dataset_load_for_sweep
 from backtests.engine import Costs, Simulation, simulate
@@ -89,6 +90,7 @@ def _inputs(
         errors["slippage_bps"] = [f"Must be from 0 to {_MAX_SLIPPAGE_BPS} basis points."]
     if errors:
         raise BacktestValidationError(errors)
+    assert instrument is not None, "an unknown symbol is a validation error"
     costs = backtest_costs(instrument=instrument, commission=commission, slippage_bps=slippage_bps)
     if not candle_list(instrument=instrument, interval=interval, start=start, end=end, limit=1):
         raise BacktestNoData(
@@ -112,7 +114,7 @@ def _dispatch_on_commit(operation: Operation, backtest_id: int) -> None:
 
 def _create(
     *,
-    account,
+    account: Account,
     cls: type[Strategy],
     parameters: dict,
     instrument: Instrument,
@@ -148,7 +150,7 @@ def _create(
 
 def backtest_start(
     *,
-    account,
+    account: Account,
     strategy: str,
     symbol: str,
     interval: str = CandleInterval.D1,
@@ -239,7 +241,7 @@ def _json_safe(value: Any) -> Any:
 
 def sweep_start(
     *,
-    account,
+    account: Account,
     strategy: str,
     symbol: str,
     grid: Mapping[str, list],
@@ -333,7 +335,7 @@ def _job(backtest: Backtest, checkpoint: Checkpoint) -> Outcome:
             items_done=count, items_total=total, phase="loading", metrics={"bars_loaded": count}
         )
 
-    source = {
+    source: dict[str, Any] = {
         "instrument": backtest.instrument,
         "interval": backtest.interval,
         "start": backtest.start,
@@ -402,7 +404,7 @@ def _job(backtest: Backtest, checkpoint: Checkpoint) -> Outcome:
     )
 
 
-def _costs_payload(costs: Costs) -> dict[str, str]:
+def _costs_payload(costs: Costs) -> dict[str, Any]:
     return {
         "commission_rate": number_text(costs.commission_rate),
         "slippage_bps": number_text(costs.slippage_bps),

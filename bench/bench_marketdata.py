@@ -7,7 +7,6 @@ DATABASE_URL=postgres://... set (a temporary test database on that server). Prin
 import argparse
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -23,6 +22,7 @@ import django
 
 django.setup()
 
+from common import timed  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
@@ -34,20 +34,6 @@ INSERT_SQL = (
     " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)"
 )
 END = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
-def timed(function, runs: int) -> tuple[float, float]:
-    samples = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        function()
-        samples.append((time.perf_counter() - began) * 1000)
-    return statistics.median(samples), percentile(samples, 0.99)
 
 
 def history_rows(instrument_id: int, minutes: int):

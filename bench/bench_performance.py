@@ -10,10 +10,8 @@ first from the trades alone and then with hourly equity snapshots. Prints median
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
-import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -26,26 +24,13 @@ import django
 
 django.setup()
 
+from common import timed  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
 D = Decimal
 END = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
-def timed(function, runs: int) -> tuple[float, float]:
-    samples = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        function()
-        samples.append((time.perf_counter() - began) * 1000)
-    return statistics.median(samples), percentile(samples, 0.99)
 
 
 def prepare(fills: int):

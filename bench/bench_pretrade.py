@@ -7,10 +7,8 @@ p99 of the order validation alone, of gate + all risk rules, their ratio, and qu
 
 import argparse
 import os
-import statistics
 import sys
 import tempfile
-import time
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -23,26 +21,13 @@ import django
 
 django.setup()
 
+from common import timed  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 D = Decimal
-
-
-def percentile(samples: list[float], fraction: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-
-def timed(function, runs: int) -> tuple[float, float]:
-    samples = []
-    for _ in range(runs):
-        began = time.perf_counter()
-        function()
-        samples.append((time.perf_counter() - began) * 1000)
-    return statistics.median(samples), percentile(samples, 0.99)
 
 
 def prepare(positions: int):
@@ -103,8 +88,8 @@ def prepare(positions: int):
 
 
 def bench(positions: int, runs: int) -> dict:
-    from orders.services.entry import order_validate
-    from risk.pretrade import OrderIntent, pretrade_check, trading_gate
+    from orders.services.entry import order_intent, order_validate
+    from risk.pretrade import pretrade_assess, trading_gate
 
     account, target = prepare(positions)
     fields = {
@@ -112,18 +97,21 @@ def bench(positions: int, runs: int) -> dict:
         "quantity": D("10"), "limit_price": D("100.00"), "stop_price": None, "expire_at": None,
         "stop_loss": D("95.00"),
     }  # fmt: skip
-    intent = OrderIntent(
-        account_id=account.pk, instrument=target, side="buy", order_type="limit",
-        quantity=D("10"), limit_price=D("100.00"), stop_price=None, stop_loss=D("95.00"),
-        reference_price=D("100.00"),
-    )  # fmt: skip
+    def intent():
+        # What order entry builds: the order and the account's other orders (one query).
+        return order_intent(
+            account_id=account.pk, instrument=target, side="buy", order_type="limit",
+            quantity=D("10"), limit_price=D("100.00"), stop_price=None, stop_loss=D("95.00"),
+            reference_price=D("100.00"),
+        )  # fmt: skip
 
     def validate():
         order_validate(**fields)
 
     def check():
-        trading_gate(intent=intent)
-        violations = pretrade_check(intent=intent)
+        order = intent()
+        trading_gate(intent=order)
+        violations = pretrade_assess(intent=order).violations
         assert violations == [], violations
 
     validate()

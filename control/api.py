@@ -72,8 +72,6 @@ class TradingView(ControlView):
 
 
 class _TradingControlView(ControlView):
-    required_scope = Scope.CONTROL
-    rate_class = "trading"
     serializer = TradingControlSerializer
 
     def _validated(self, request) -> tuple:

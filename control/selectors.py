@@ -7,6 +7,7 @@ from typing import Any
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from access.models import Account
 from kernel.db.expressions import ExactAbs, ExactMax, ExactMul, ExactSum
 from kernel.decimals import decimal_text
 from orders.enums import WORKING_STATUSES, OrderStatus
@@ -75,7 +76,7 @@ def risk_summary(*, account_id: int) -> dict[str, Any]:
     }
 
 
-def portfolio_summary(*, account: Any) -> dict[str, Any]:
+def portfolio_summary(*, account: Account) -> dict[str, Any]:
     """Positions marked at the quote mid, cash, equity, PnL, exposure and the live drawdown.
 
     Raises CurrencyMismatch (409) when a position is quoted in another currency than the base.

@@ -11,6 +11,7 @@ from django.db import transaction
 
 from access.models import Account
 from kernel.decimals import decimal_text
+from kernel.typing import Actor
 from orders.services import order_cancel_all
 from orders.services.positions import position_close_all
 from portfolio.equity import equity_snapshot_latest, equity_snapshot_record
@@ -22,7 +23,9 @@ from risk.selectors import dd_zone_for, risk_config_values
 from risk.services import risk_config_get_or_create, trading_state_set
 
 
-def _wind_down(*, account: Account, reason: str, cancel_orders: bool, close_positions: bool):
+def _wind_down(
+    *, account: Account, reason: str, cancel_orders: bool, close_positions: bool
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     canceled = order_cancel_all(account=account, reason=reason) if cancel_orders else []
     # The state already refuses new orders in every process; the closes placed here pass the
     # gate because they only reduce positions.
@@ -31,7 +34,7 @@ def _wind_down(*, account: Account, reason: str, cancel_orders: bool, close_posi
 
 
 def _flatten_failures_report(
-    *, account: Account, closed: list[dict[str, Any]], reason: str, actor: Any
+    *, account: Account, closed: list[dict[str, Any]], reason: str, actor: Actor
 ) -> dict[str, Any] | None:
     """When a close could not be placed whole, halt the account naming what stays open, and
     publish a `risk.alert`; return the trading state then, else None."""
@@ -82,7 +85,7 @@ def trading_stop(
     reason: str,
     cancel_orders: bool = True,
     close_positions: bool = True,
-    actor: Any = None,
+    actor: Actor = None,
 ) -> dict[str, Any]:
     """Stop trading, then cancel open orders and flatten positions (each by default).
 
@@ -103,7 +106,7 @@ def trading_stop(
     return {"trading": trading, "canceled_orders": canceled, "closing_orders": closed}
 
 
-def trading_halt(*, account: Account, reason: str, actor: Any = None) -> dict[str, Any]:
+def trading_halt(*, account: Account, reason: str, actor: Actor = None) -> dict[str, Any]:
     """Halt trading (a breaker's verdict): cancel open orders, flatten if the config says so."""
     trading = trading_state_set(
         account=account, state=TradingStateValue.HALTED, reason=reason, actor=actor
@@ -154,7 +157,7 @@ def risk_evaluate(
             },
         )
     reason = breach_reason(account_id=account.pk, status=status)
-    status["tripped"] = bool(reason) and circuit_breaker_trip(
+    status["tripped"] = reason is not None and circuit_breaker_trip(
         account=account, reason=reason, now=snapshot.timestamp
     )
     return status

@@ -4,6 +4,7 @@ import fcntl
 import logging
 import os
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
@@ -20,7 +21,7 @@ class PostgresAdvisoryLock:
     def __init__(self, *, key: int, conninfo: str):
         self.key = key
         self.conninfo = conninfo
-        self._conn = None
+        self._conn: Any = None
 
     def try_acquire(self) -> bool:
         """Return True if this process now holds the lock."""

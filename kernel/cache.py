@@ -19,9 +19,11 @@ class SharedPoolRedisCache(RedisCache):
 
     @cached_property
     def _cache(self):
-        key = (tuple(self._servers), repr(sorted(self._options.items())))
+        # RedisCache's own attributes, which its type stubs do not declare.
+        servers, options = self._servers, self._options  # type: ignore[attr-defined]
+        key = (tuple(servers), repr(sorted(options.items())))
         with _clients_lock:
             client = _clients.get(key)
             if client is None:
-                client = _clients[key] = self._class(self._servers, **self._options)
+                client = _clients[key] = self._class(servers, **options)  # type: ignore[attr-defined]
         return client

@@ -43,7 +43,8 @@ def quantize(
 def _on_step(units: Decimal, step: Decimal) -> Decimal:
     value = (units * step).quantize(step)
     # A step such as 1E+3 would print sizes as 5.2E+4; whole numbers keep exponent 0.
-    return value.quantize(Decimal(1)) if value.as_tuple().exponent > 0 else value
+    exponent = value.as_tuple().exponent
+    return value.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else value
 
 
 def step_floor(value: Decimal, step: Decimal) -> Decimal:

@@ -35,9 +35,8 @@ class DecimalField(serializers.DecimalField):
                 self.fail("invalid")
         return super().to_internal_value(data)
 
-    def to_representation(self, value: Any) -> str | None:
-        if value is None:
-            return None
+    def to_representation(self, value: Any) -> str:
+        # DRF writes null itself: this never sees None.
         try:
             return decimal_text(Decimal(value))
         except (InvalidOperation, ValueError):

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from marketdata.enums import INTERVAL_SECONDS
 from marketdata.services import CandleRow
@@ -98,11 +99,72 @@ def parse_decimal(raw: str) -> Decimal:
 
 def _check_precision(name: str, value: Decimal) -> str | None:
     _, digits, exponent = value.as_tuple()
+    if not isinstance(exponent, int):
+        return f"{name} {value} is not a finite number"
     if -exponent > _MAX_DECIMAL_PLACES:
         return f"{name} {value} has more than {_MAX_DECIMAL_PLACES} decimal places"
     if len(digits) + exponent > _MAX_INTEGER_DIGITS:
         return f"{name} {value} is too large"
     return None
+
+
+def _row_timestamp(row: list[str], position: Any, problems: list[str]) -> datetime | None:
+    raw_ts = (
+        f"{row[position[0]].strip()} {row[position[1]].strip()}"
+        if isinstance(position, tuple)
+        else row[position]
+    )
+    try:
+        return parse_timestamp(raw_ts)
+    except (ValueError, OverflowError, OSError):
+        problems.append(f"timestamp {raw_ts.strip()!r} is not a date, datetime or Unix time")
+        return None
+
+
+def _row_values(
+    row: list[str], positions: dict[str, Any], problems: list[str]
+) -> dict[str, Decimal]:
+    values: dict[str, Decimal] = {}
+    for name in ("open", "high", "low", "close", "volume"):
+        raw = row[positions[name]]
+        try:
+            values[name] = parse_decimal(raw)
+        except InvalidOperation:
+            problems.append(f"{name} {raw.strip()!r} is not a number")
+            continue
+        precision_problem = _check_precision(name, values[name])
+        if precision_problem:
+            problems.append(precision_problem)
+    return values
+
+
+def _timestamp_problems(
+    ts: datetime, *, width: int, interval: str, previous: tuple[datetime, int] | None
+) -> list[str]:
+    problems = []
+    if int(ts.timestamp()) % width or ts.microsecond:
+        problems.append(f"timestamp {ts.isoformat()} is not the start of a {interval} bar")
+    if previous is not None and ts <= previous[0]:
+        problems.append(
+            f"timestamp {ts.isoformat()} is not after the previous row's "
+            f"(line {previous[1]}): timestamps must increase strictly"
+        )
+    return problems
+
+
+def _price_problems(values: dict[str, Decimal]) -> list[str]:
+    problems = [
+        f"{name} {values[name]} is not positive"
+        for name in ("open", "high", "low", "close")
+        if values[name] <= 0
+    ]
+    if values["high"] < max(values["open"], values["close"]):
+        problems.append(f"high {values['high']} is below max(open, close)")
+    if values["low"] > min(values["open"], values["close"]):
+        problems.append(f"low {values['low']} is above min(open, close)")
+    if values["volume"] < 0:
+        problems.append(f"volume {values['volume']} is negative")
+    return problems
 
 
 def candles_csv_parse(
@@ -130,52 +192,19 @@ def candles_csv_parse(
         if not row or all(not cell.strip() for cell in row):
             continue
         line = reader.line_num
-        problems: list[str] = []
         if len(row) != len(header):
-            problems.append(f"expected {len(header)} columns, found {len(row)}")
-            result.errors.append(RowError(line, "; ".join(problems)))
+            result.errors.append(
+                RowError(line, f"expected {len(header)} columns, found {len(row)}")
+            )
             continue
-        ts_position = positions["ts"]
-        raw_ts = (
-            f"{row[ts_position[0]].strip()} {row[ts_position[1]].strip()}"
-            if isinstance(ts_position, tuple)
-            else row[ts_position]
-        )
-        ts = None
-        try:
-            ts = parse_timestamp(raw_ts)
-        except (ValueError, OverflowError, OSError):
-            problems.append(f"timestamp {raw_ts.strip()!r} is not a date, datetime or Unix time")
-        values: dict[str, Decimal] = {}
-        for name in ("open", "high", "low", "close", "volume"):
-            raw = row[positions[name]]
-            try:
-                values[name] = parse_decimal(raw)
-            except InvalidOperation:
-                problems.append(f"{name} {raw.strip()!r} is not a number")
-                continue
-            precision_problem = _check_precision(name, values[name])
-            if precision_problem:
-                problems.append(precision_problem)
+        problems: list[str] = []
+        ts = _row_timestamp(row, positions["ts"], problems)
+        values = _row_values(row, positions, problems)
         if ts is not None:
-            if int(ts.timestamp()) % width or ts.microsecond:
-                problems.append(f"timestamp {ts.isoformat()} is not the start of a {interval} bar")
-            if previous is not None and ts <= previous[0]:
-                problems.append(
-                    f"timestamp {ts.isoformat()} is not after the previous row's "
-                    f"(line {previous[1]}): timestamps must increase strictly"
-                )
+            problems += _timestamp_problems(ts, width=width, interval=interval, previous=previous)
         if len(values) == 5:
-            for name in ("open", "high", "low", "close"):
-                if values[name] <= 0:
-                    problems.append(f"{name} {values[name]} is not positive")
-            if values["high"] < max(values["open"], values["close"]):
-                problems.append(f"high {values['high']} is below max(open, close)")
-            if values["low"] > min(values["open"], values["close"]):
-                problems.append(f"low {values['low']} is above min(open, close)")
-            if values["volume"] < 0:
-                problems.append(f"volume {values['volume']} is negative")
-        if problems:
+            problems += _price_problems(values)
+        if problems or ts is None:
             result.errors.append(RowError(line, "; ".join(problems)))
         else:
             result.rows.append(CandleRow(ts=ts, **values))

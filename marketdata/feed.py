@@ -74,12 +74,15 @@ def _load_replay(
         ids[instrument.symbol] = instrument.id
         bars[instrument.symbol] = [
             Bar(
-                instrument.symbol,
-                interval,
-                c.ts,
-                *(decimal_normal(price) for price in (c.open, c.high, c.low, c.close)),
-                decimal_normal(c.volume),
-                c.source,
+                symbol=instrument.symbol,
+                interval=interval,
+                ts=c.ts,
+                open=decimal_normal(c.open),
+                high=decimal_normal(c.high),
+                low=decimal_normal(c.low),
+                close=decimal_normal(c.close),
+                volume=decimal_normal(c.volume),
+                source=c.source,
             )
             for c in Candle.objects.filter(instrument=instrument, interval=interval).order_by("ts")
         ]

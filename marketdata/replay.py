@@ -91,10 +91,12 @@ class ReplaySource:
         else:
             self.clock += timedelta(microseconds=int(wall_seconds * self.speed * 1_000_000))
         ticks = []
+        clock = self.clock
+        assert clock is not None, "the replay has started"
         for symbol, points in self.points.items():
             position = self.positions[symbol]
             due = position
-            while due < len(points) and points[due].at <= self.clock:
+            while due < len(points) and points[due].at <= clock:
                 due += 1
             self.positions[symbol] = due
             for point in points[max(position, due - _MAX_POINTS_PER_STEP) : due]:

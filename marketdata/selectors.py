@@ -29,7 +29,7 @@ class EpochBucket(Func):
         super().__init__(expression)
         self.seconds = int(seconds)
 
-    def as_sqlite(self, compiler, connection, **extra_context):
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
         sql, params = compiler.compile(self.source_expressions[0])
         n = self.seconds
         if sqlite3.sqlite_version_info >= (3, 38):
@@ -48,7 +48,7 @@ class BucketStart(Func):
         super().__init__(expression)
         self.seconds = int(seconds)
 
-    def as_postgresql(self, compiler, connection, **extra_context):
+    def as_postgresql(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
         sql, params = compiler.compile(self.source_expressions[0])
         n = self.seconds
         if connection.pg_version >= 140000:
@@ -216,22 +216,20 @@ def _derived(
         base = base.filter(ts__lt=bucket_start(end, seconds) + timedelta(seconds=seconds))
     reach = limit * per_bucket
     if start is not None:
-        bound = base.order_by("ts").values_list("ts", flat=True)[reach - 1 : reach]
-        bound = list(bound)
+        bound = list(base.order_by("ts").values_list("ts", flat=True)[reach - 1 : reach])
         if bound:
             base = base.filter(ts__lt=bucket_start(bound[0], seconds) + timedelta(seconds=seconds))
     else:
         bound = list(base.order_by("-ts").values_list("ts", flat=True)[reach - 1 : reach])
         if bound:
             base = base.filter(ts__gte=bucket_start(bound[0], seconds))
-    buckets = (
+    buckets: list[dict[str, Any]] = list(
         base.annotate(bucket=_bucket_expression(seconds))
         .values("bucket")
         .annotate(high=ExactMax("high"), low=ExactMin("low"), volume=ExactSum("volume"))
         .annotate(first_ts=Min("ts"), last_ts=Max("ts"))
-        .order_by("bucket" if start is not None else "-bucket")[:limit]
+        .order_by("bucket" if start is not None else "-bucket")[:limit]  # type: ignore[arg-type]
     )
-    buckets = list(buckets)
     if not buckets:
         return []
     edges = {b["first_ts"] for b in buckets} | {b["last_ts"] for b in buckets}

@@ -20,11 +20,12 @@ from operations.payloads import operation_payload, progress_payload
 class OperationQuerySerializer(serializers.Serializer):
     status = CaseInsensitiveChoiceField(choices=OperationStatus.choices, required=False)
     type = serializers.CharField(required=False, max_length=64)
-    parent = serializers.IntegerField(required=False, min_value=1)
 
     def get_fields(self):
-        # `from` is a Python keyword, so it cannot be declared as a class attribute.
+        # `from` is a Python keyword, and `parent` a Field attribute: neither can be declared as
+        # a class attribute.
         fields = super().get_fields()
+        fields["parent"] = serializers.IntegerField(required=False, min_value=1)
         fields["from"] = serializers.DateTimeField(required=False)
         fields["to"] = serializers.DateTimeField(required=False)
         return fields
@@ -67,7 +68,7 @@ class OperationListView(OperationView):
             created_to=query.get("to"),
         )
         paginator = CursorPagination()
-        page = paginator.paginate_queryset(operations, request, view=self)
+        page = paginator.paginate_queryset(operations, request, view=self) or []
         return paginator.get_paginated_response([operation_payload(op) for op in page])
 
 

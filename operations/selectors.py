@@ -4,13 +4,14 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
+from kernel.typing import AccountIds
 from operations.errors import OperationNotFound
 from operations.models import Operation
 
 
 def operation_list(
     *,
-    account_ids,
+    account_ids: AccountIds,
     status: str | None = None,
     type: str | None = None,
     parent_id: int | None = None,
@@ -32,7 +33,7 @@ def operation_list(
     return operations.order_by("-id")
 
 
-def operation_get(*, operation_id, account_ids) -> Operation:
+def operation_get(*, operation_id: int | str, account_ids: AccountIds) -> Operation:
     """Return one operation of `account_ids`; raises OperationNotFound (404) for any other id."""
     try:
         return Operation.objects.get(pk=int(operation_id), account_id__in=account_ids)

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from access.models import Account
 from audit.services import audit_record
 from kernel.publish import account_publish
 from operations.enums import FINISHED_STATUSES, OperationEvent, OperationStatus
@@ -79,7 +80,7 @@ def _transition(operation: Operation, event: str, *, now: datetime, **changes: A
 
 def operation_create(
     *,
-    account,
+    account: Account,
     type: str,
     parent: Operation | None = None,
     items_total: int | None = None,
@@ -390,7 +391,9 @@ def operation_parent_refresh(
         return _parent_finish(operation, children=children, summary=summary, now=now)
 
 
-def _parent_finish(operation: Operation, *, children, summary: dict, now: datetime) -> Operation:
+def _parent_finish(
+    operation: Operation, *, children: Any, summary: dict, now: datetime
+) -> Operation:
     counts = {status: summary[status] for status in FINISHED_STATUSES}
     result = {"children": counts}
     if operation.cancel_requested_at is not None:
@@ -451,7 +454,11 @@ def operation_fail_stale(*, now: datetime | None = None) -> list[int]:
             operation = _locked(operation_id)
             if operation.status != OperationStatus.RUNNING or not _is_stale(operation, now=now):
                 continue  # it finished or heartbeated since the query
-            heartbeat = operation.heartbeat_at.isoformat().replace("+00:00", "Z")
+            heartbeat = (
+                operation.heartbeat_at.isoformat().replace("+00:00", "Z")
+                if operation.heartbeat_at
+                else "never"
+            )
             operation = _transition(
                 operation,
                 OperationEvent.FAILED,

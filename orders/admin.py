@@ -12,7 +12,7 @@ class OrderEventInline(admin.TabularInline):
     model = OrderEvent
     extra = 0
     can_delete = False
-    fields = ["created_at", "type", "status_before", "status_after", "quantity", "price", "data"]
+    fields = ("created_at", "type", "status_before", "status_after", "quantity", "price", "data")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None) -> bool:

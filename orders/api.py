@@ -67,8 +67,9 @@ class OrderQuerySerializer(TimeRangeQuerySerializer):
 
 
 class FillQuerySerializer(OrderQuerySerializer):
-    status = None
-    side = None
+    # Not filters of fills: None removes the fields DRF would inherit.
+    status = None  # type: ignore[assignment]
+    side = None  # type: ignore[assignment]
     order = serializers.IntegerField(required=False, min_value=1)
 
 

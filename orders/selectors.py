@@ -8,6 +8,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from kernel.db.expressions import ExactSub, ExactSum
+from kernel.typing import AccountIds
 from orders.enums import WORKING_STATUSES, OrderStatus
 from orders.errors import OrderNotFound
 from orders.models import Fill, Order
@@ -23,7 +24,7 @@ def order_working_list(*, symbols: list[str] | None = None) -> list[Order]:
 
 def order_list(
     *,
-    account_ids,
+    account_ids: AccountIds,
     status: str | None = None,
     symbol: str | None = None,
     side: str | None = None,
@@ -45,7 +46,7 @@ def order_list(
     return orders
 
 
-def order_get(*, order_id, account_ids) -> Order:
+def order_get(*, order_id: int | str, account_ids: AccountIds) -> Order:
     """Return one order of `account_ids`; raises OrderNotFound (404) for any other id."""
     try:
         return Order.objects.select_related("instrument").get(
@@ -55,7 +56,7 @@ def order_get(*, order_id, account_ids) -> Order:
         raise OrderNotFound(f"Order {order_id} not found", details={"order_id": order_id}) from None
 
 
-def order_get_by_client_id(*, client_order_id: str, account_ids) -> Order:
+def order_get_by_client_id(*, client_order_id: str, account_ids: AccountIds) -> Order:
     """Return the order with this client id in `account_ids`; raises OrderNotFound (404)."""
     order = (
         Order.objects.select_related("instrument")
@@ -73,7 +74,7 @@ def order_get_by_client_id(*, client_order_id: str, account_ids) -> Order:
 
 def fill_list(
     *,
-    account_ids,
+    account_ids: AccountIds,
     order_id: int | None = None,
     symbol: str | None = None,
     executed_from: datetime | None = None,

@@ -1,5 +1,7 @@
 """Balances, the cash ledger behind them, and positions."""
 
+from typing import Any
+
 from django.db import models
 from django.db.models import BooleanField, F, Func, Q
 
@@ -17,12 +19,16 @@ class TotalIsSum(Func):
     conditional = True
     arity = 3
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any, **extra_context: Any
+    ) -> tuple[str, tuple[Any, ...]]:
         total, available, locked = (compiler.compile(e) for e in self.get_source_expressions())
         sql = f"{total[0]} = ({available[0]} + {locked[0]})"
         return sql, (*total[1], *available[1], *locked[1])
 
-    def as_sqlite(self, compiler, connection, **extra_context):
+    def as_sqlite(
+        self, compiler: Any, connection: Any, **extra_context: Any
+    ) -> tuple[str, tuple[Any, ...]]:
         total, available, locked = (compiler.compile(e) for e in self.get_source_expressions())
         sql = f"{total[0]} = DECIMAL_ADD({available[0]}, {locked[0]})"
         return sql, (*total[1], *available[1], *locked[1])

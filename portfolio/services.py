@@ -1,11 +1,14 @@
 """Portfolio writes: deposits, balance locks, fill accounting and closing positions."""
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 
+from access.models import Account
 from audit.services import audit_record
 from kernel.decimals import quantize
+from marketdata.models import Instrument
 from portfolio.accounting import PositionState, position_after_fill
 from portfolio.errors import InvalidAmount
 from portfolio.events import balance_publish
@@ -24,7 +27,7 @@ def balance_get_for_update(*, account_id: int, currency: str) -> Balance:
     return Balance.objects.select_for_update().get(account_id=account_id, currency=currency)
 
 
-def balance_deposit(*, account, currency: str, amount: Decimal) -> Balance:
+def balance_deposit(*, account: Account, currency: str, amount: Decimal) -> Balance:
     """Credit `amount` (> 0) of cash: one ledger entry, the balance total and available rise."""
     amount = Decimal(amount)
     if amount <= 0:
@@ -76,9 +79,9 @@ def balances_get_for_update(*, account_id: int, currencies: set[str]) -> dict[st
 def fill_account(
     *,
     account_id: int,
-    instrument,
+    instrument: Instrument,
     order_id: int,
-    fill,
+    fill: Any,
     signed_quantity: Decimal,
     release: Decimal,
     balances: dict[str, Balance],

@@ -35,7 +35,7 @@ class ReadOnlyAdmin(AdminRoleAccess):
 
 class RiskConfigVersionInline(ReadOnlyAdmin, admin.TabularInline):
     model = RiskConfigVersion
-    fields = ["version", "actor", "created_at", "snapshot"]
+    fields = ("version", "actor", "created_at", "snapshot")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -47,12 +47,12 @@ class RiskConfigForm(forms.ModelForm):
         fields = ["account", *RISK_CONFIG_FIELDS]
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         changes = {name: cleaned.get(name) for name in self.changed_data if name != "account"}
         try:
             self.validated_changes = services.risk_config_validate(changes=changes)
         except RiskConfigInvalid as error:
-            for field, field_messages in error.details["fields"].items():
+            for field, field_messages in (error.details or {}).get("fields", {}).items():
                 self.add_error(field if field in self.fields else None, field_messages)
         return cleaned
 

@@ -109,7 +109,7 @@ class RiskOverrideViewSet(
         status_filter = self.request.query_params.get("status")
         if status_filter and status_filter not in OverrideStatus.values:
             raise serializers.ValidationError({"status": [f"One of {OverrideStatus.values}."]})
-        account_ids = account_ids_for(self.request)
+        account_ids: list[int] = list(account_ids_for(self.request))
         if self.request.query_params.get("account"):
             account_ids = [account_resolve(self.request).pk]
         return selectors.risk_override_list(account_ids=account_ids, status=status_filter)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +13,7 @@ from django.utils import timezone
 from access.models import Account
 from kernel.db.expressions import ExactMul, ExactSum
 from kernel.decimals import decimal_text
+from kernel.typing import AccountIds
 from portfolio.models import Balance, EquitySnapshot, Position
 from risk.enums import DrawdownZone, OverrideKind, OverrideStatus, TradingStateValue
 from risk.errors import OverrideNotFound
@@ -49,7 +51,7 @@ def risk_config_as_dict(*, config: RiskConfig) -> dict[str, Any]:
     return data
 
 
-def risk_config_get(*, account: Any) -> RiskConfig:
+def risk_config_get(*, account: Account) -> RiskConfig:
     """The account's configuration, or an unsaved empty one (version 1) when it has none."""
     config = RiskConfig.objects.filter(account=account).first()
     return config if config is not None else RiskConfig(account=account)
@@ -70,7 +72,7 @@ def risk_config_values(*, account_id: int) -> dict[str, Any]:
     return row
 
 
-def override_active_list(*, account_id: int, now=None) -> QuerySet[RiskOverride]:
+def override_active_list(*, account_id: int, now: datetime | None = None) -> QuerySet[RiskOverride]:
     """Overrides in force now: active and not yet past `expires_at` (expiry needs no task)."""
     now = now or timezone.now()
     return RiskOverride.objects.filter(
@@ -200,7 +202,9 @@ def account_equity(*, account_id: int, positions_at_cost: Decimal | None = None)
     return cash + positions_at_cost
 
 
-def risk_override_list(*, account_ids: Any, status: str | None = None) -> QuerySet[RiskOverride]:
+def risk_override_list(
+    *, account_ids: AccountIds, status: str | None = None
+) -> QuerySet[RiskOverride]:
     """Overrides of these accounts, newest first; `status` filters."""
     queryset = RiskOverride.objects.filter(account_id__in=account_ids).select_related(
         "requested_by", "approved_by", "revoked_by"
@@ -210,7 +214,7 @@ def risk_override_list(*, account_ids: Any, status: str | None = None) -> QueryS
     return queryset
 
 
-def risk_override_get(*, account_ids: Any, pk: Any) -> RiskOverride:
+def risk_override_get(*, account_ids: AccountIds, pk: Any) -> RiskOverride:
     """One override of a visible account; else OverrideNotFound (404, also for other accounts)."""
     try:
         return risk_override_list(account_ids=account_ids).get(pk=int(str(pk)))

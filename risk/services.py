@@ -7,6 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from access.models import Account
 from access.selectors import user_scopes
 from audit.services import audit_record
 from kernel.decimals import decimal_text
+from kernel.typing import Actor
 from risk.enums import (
     OVERRIDABLE_LIMITS,
     DrawdownZone,
@@ -203,7 +205,7 @@ def risk_config_get_or_create(*, account: Account) -> RiskConfig:
 
 
 def risk_config_update(
-    *, account: Account, changes: dict[str, Any], actor: Any = None
+    *, account: Account, changes: dict[str, Any], actor: Actor = None
 ) -> RiskConfig:
     """Apply a partial update; return the config at its new version.
 
@@ -231,7 +233,7 @@ def risk_config_update(
             config=config,
             version=config.version,
             snapshot=after,
-            actor=actor if getattr(actor, "is_authenticated", False) else None,
+            actor=_user(actor),
         )
         audit_record(
             action="risk_config.updated",
@@ -250,12 +252,13 @@ def risk_config_update(
 # --- trading state ------------------------------------------------------------------------
 
 
-def _user(actor: Any) -> Any:
-    return actor if getattr(actor, "is_authenticated", False) else None
+def _user(actor: Actor) -> User | None:
+    """The person behind `actor`, or None for the system and anonymous callers."""
+    return actor if isinstance(actor, User) and actor.is_authenticated else None
 
 
 def trading_state_set(
-    *, account: Account, state: str, reason: str, actor: Any = None
+    *, account: Account, state: str, reason: str, actor: Actor = None
 ) -> dict[str, Any]:
     """Persist the trading state with actor and reason, record history and audit; return it."""
     if state not in TradingStateValue.values:
@@ -293,14 +296,14 @@ def trading_state_set(
                 "state": state,
                 "previous_state": change.from_state,
                 "reason": reason,
-                "actor": actor.get_username() if _user(actor) else None,
+                "actor": person.get_username() if (person := _user(actor)) else None,
                 "changed_at": now.isoformat().replace("+00:00", "Z"),
             },
         )
     return trading_state_get(account_id=account.pk)
 
 
-def trading_start(*, account: Account, reason: str = "", actor: Any = None) -> dict[str, Any]:
+def trading_start(*, account: Account, reason: str = "", actor: Actor = None) -> dict[str, Any]:
     """Set the account running; return the trading state.
 
     Raises OverrideInvalid (400) when leaving a halt without a reason: a breaker's verdict is
@@ -317,7 +320,9 @@ def trading_start(*, account: Account, reason: str = "", actor: Any = None) -> d
     )
 
 
-def trading_reduce_only(*, account: Account, reason: str = "", actor: Any = None) -> dict[str, Any]:
+def trading_reduce_only(
+    *, account: Account, reason: str = "", actor: Actor = None
+) -> dict[str, Any]:
     """Set the account reduce-only (only orders that shrink a position); return the state."""
     return trading_state_set(
         account=account, state=TradingStateValue.REDUCE_ONLY, reason=reason, actor=actor
@@ -356,7 +361,7 @@ def risk_override_create(
     reason: str,
     expires_at: datetime,
     target: str = "",
-    actor: Any = None,
+    actor: Actor = None,
     now: datetime | None = None,
 ) -> RiskOverride:
     """Request an override; active at once unless the account needs four-eyes approval.
@@ -416,7 +421,7 @@ def risk_override_create(
 
 
 def risk_override_approve(
-    *, override: RiskOverride, actor: Any, now: datetime | None = None
+    *, override: RiskOverride, actor: Actor, now: datetime | None = None
 ) -> RiskOverride:
     """Activate a pending override; return it.
 
@@ -424,7 +429,8 @@ def risk_override_approve(
     (403) without the `control` scope, OverrideNotPending (409) unless pending and unexpired.
     """
     now = now or timezone.now()
-    if _user(actor) is None or Scope.CONTROL not in user_scopes(actor):
+    approver = _user(actor)
+    if approver is None or Scope.CONTROL not in user_scopes(approver):
         raise OverrideApproverLacksScope("Approving an override needs the `control` scope")
     with transaction.atomic():
         locked = RiskOverride.objects.select_for_update().get(pk=override.pk)
@@ -434,13 +440,13 @@ def risk_override_approve(
                 + (", and past its expiry" if locked.expires_at <= now else ""),
                 details={"status": locked.status},
             )
-        if locked.requested_by_id is not None and locked.requested_by_id == actor.pk:
+        if locked.requested_by_id is not None and locked.requested_by_id == approver.pk:
             raise OverrideSelfApproval(
                 "Four-eyes: an override must be approved by someone other than its requester"
             )
         before = override_representation(override=locked)
         locked.status = OverrideStatus.ACTIVE
-        locked.approved_by = actor
+        locked.approved_by = approver
         locked.decided_at = now
         locked.save(update_fields=["status", "approved_by", "decided_at"])
         after = override_representation(override=locked)
@@ -461,7 +467,7 @@ def risk_override_approve(
 
 
 def risk_override_revoke(
-    *, override: RiskOverride, actor: Any = None, now: datetime | None = None
+    *, override: RiskOverride, actor: Actor = None, now: datetime | None = None
 ) -> RiskOverride:
     """Revoke a pending or active override; return it. Raises OverrideNotRevocable (409)."""
     now = now or timezone.now()

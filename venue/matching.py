@@ -253,7 +253,7 @@ class MatchingEngine:
         book.quotes += 1
         actions: list[Action] = []
         self._trigger_stops(book, quote, actions)
-        budget = {OrderSide.BUY: quote.ask_size, OrderSide.SELL: quote.bid_size}
+        budget: dict[str, Decimal] = {OrderSide.BUY: quote.ask_size, OrderSide.SELL: quote.bid_size}
         self._match_aggressive(book, quote, budget, actions)
         self._match_limits(book, quote, budget, actions, is_buy=True)
         self._match_limits(book, quote, budget, actions, is_buy=False)
@@ -271,10 +271,12 @@ class MatchingEngine:
         entry_seq, order_id = order.seq, order.order_id
         if order.order_type in (OrderType.STOP, OrderType.STOP_LIMIT) and not order.is_triggered:
             order.place = _STOP
+            stop = order.stop_price
+            assert stop is not None, "a stop order has a stop price"
             if order.is_buy:
-                heapq.heappush(book.buy_stops, (order.stop_price, entry_seq, order_id))
+                heapq.heappush(book.buy_stops, (stop, entry_seq, order_id))
             else:
-                heapq.heappush(book.sell_stops, (-order.stop_price, entry_seq, order_id))
+                heapq.heappush(book.sell_stops, (-stop, entry_seq, order_id))
         elif order.time_in_force in (TimeInForce.IOC, TimeInForce.FOK):
             order.place = _IMMEDIATE
             book.immediates.append((entry_seq, order_id))
@@ -283,10 +285,12 @@ class MatchingEngine:
             book.markets.append((entry_seq, order_id))
         else:
             order.place = _LIMIT
+            limit = order.limit_price
+            assert limit is not None, "a resting order has a limit price"
             if order.is_buy:
-                heapq.heappush(book.buy_limits, (-order.limit_price, entry_seq, order_id))
+                heapq.heappush(book.buy_limits, (-limit, entry_seq, order_id))
             else:
-                heapq.heappush(book.sell_limits, (order.limit_price, entry_seq, order_id))
+                heapq.heappush(book.sell_limits, (limit, entry_seq, order_id))
 
     def _compact(self, book: _Book) -> None:
         def keep(entries: list, place: str) -> list:

@@ -33,6 +33,7 @@ def _window_sums(x: np.ndarray, n: int) -> np.ndarray:
             part = blocks[size][offset : offset + count]
             total = part.copy() if total is None else total + part
             offset += size
+    assert total is not None, "the block sizes always cover the window"
     return total
 
 

@@ -111,8 +111,9 @@ def exception_handler(exc: Exception, context: dict) -> Response:
         if isinstance(exc, exceptions.NotAuthenticated):
             # Contract: a missing credential is 401 whichever authenticator is first.
             status = 401
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
+        wait = getattr(exc, "wait", None) if isinstance(exc, exceptions.Throttled) else None
+        if wait is not None:
+            headers["Retry-After"] = str(max(1, int(wait + 0.999)))
         auth_header = getattr(exc, "auth_header", None)
         if auth_header:
             headers["WWW-Authenticate"] = auth_header

@@ -8,18 +8,20 @@ minimum or maximum of Decimal columns; the backend refuses a float where a Decim
 so a query that slips past them fails loudly instead of drifting.
 """
 
+from typing import Any
+
 from django.db.models import Func, Max, Min, Sum
 from django.db.models.functions import Abs
 
 from kernel.db.fields import decimal_output
 
 
-class _ExactOnSQLite:
+class _ExactOnSQLite(Func):
     """Compile to `sqlite_function(...)` on SQLite, skipping Django's cast to (float) NUMERIC."""
 
     sqlite_function = ""
 
-    def as_sqlite(self, compiler, connection, **extra_context):
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
         extra_context["function"] = self.sqlite_function
         return self.as_sql(compiler, connection, **extra_context)
 
@@ -47,10 +49,12 @@ class _Binary(Func):
     operator = ""
     sqlite_function = ""
 
-    def __init__(self, left, right, **extra):
+    def __init__(self, left: Any, right: Any, **extra: Any):
         super().__init__(left, right, output_field=decimal_output(), **extra)
 
-    def as_sql(self, compiler, connection, **extra_context):
+    def as_sql(  # type: ignore[override]
+        self, compiler: Any, connection: Any, **extra_context: Any
+    ) -> Any:
         return super().as_sql(
             compiler,
             connection,
@@ -59,7 +63,7 @@ class _Binary(Func):
             **extra_context,
         )
 
-    def as_sqlite(self, compiler, connection, **extra_context):
+    def as_sqlite(self, compiler: Any, connection: Any, **extra_context: Any) -> Any:
         return Func.as_sql(
             self, compiler, connection, function=self.sqlite_function, **extra_context
         )

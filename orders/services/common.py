@@ -5,6 +5,7 @@ from typing import Any
 
 from audit.services import audit_record
 from kernel.decimals import quantize
+from marketdata.models import Instrument
 from marketdata.selectors import quote_get
 from orders.enums import OrderSide, OrderType
 from orders.events import order_publish
@@ -22,15 +23,20 @@ def q(value: Decimal) -> Decimal:
 
 
 def order_reference_price(
-    *, instrument, side: str, order_type: str, limit_price, stop_price
+    *,
+    instrument: Instrument,
+    side: str,
+    order_type: str,
+    limit_price: Decimal | None,
+    stop_price: Decimal | None,
 ) -> Decimal:
     """Return the price an order is expected to trade at: its limit, its stop, or the quote.
 
     Raises MarketDataUnavailable (503) for a market order when no quote is live.
     """
-    if order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT):
+    if order_type in (OrderType.LIMIT, OrderType.STOP_LIMIT) and limit_price is not None:
         return limit_price
-    if order_type == OrderType.STOP:
+    if order_type == OrderType.STOP and stop_price is not None:
         return stop_price
     quote = quote_get(symbol=instrument.symbol)
     price = quote.get("ask") if side == OrderSide.BUY else quote.get("bid")
@@ -38,7 +44,12 @@ def order_reference_price(
 
 
 def order_estimate(
-    *, instrument, side: str, quantity: Decimal, reference_price: Decimal, terms: OrderTerms
+    *,
+    instrument: Instrument,
+    side: str,
+    quantity: Decimal,
+    reference_price: Decimal,
+    terms: OrderTerms,
 ) -> dict[str, Decimal]:
     """Return {notional, fee, locked}: what an order of `quantity` would cost and reserve.
 

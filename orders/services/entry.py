@@ -9,6 +9,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from access.models import Account
 from audit.services import audit_record
 from kernel.decimals import decimal_text, step_floor
 from marketdata.enums import InstrumentStatus
@@ -53,50 +54,49 @@ def _on_grid(value: Decimal, step: Decimal) -> bool:
     return value % step == 0
 
 
-def order_validate(
-    *,
-    symbol: str,
-    side: str,
-    order_type: str,
-    time_in_force: str,
-    quantity: Decimal,
-    limit_price: Decimal | None = None,
-    stop_price: Decimal | None = None,
-    expire_at: datetime | None = None,
-    stop_loss: Decimal | None = None,
-    now: datetime | None = None,
-) -> Instrument:
-    """Return the instrument of a well-formed order.
+Errors = dict[str, list[str]]
 
-    Raises OrderValidationError (400) naming every field that is missing, not allowed for the
-    type, off the lot/tick grid, or an instrument that is not trading.
-    """
-    errors: dict[str, list[str]] = {}
+
+def _instrument_errors(symbol: str, errors: Errors) -> Instrument | None:
     instrument = Instrument.objects.filter(symbol=(symbol or "").upper()).first()
     if instrument is None:
         errors["symbol"] = [f"Unknown symbol {symbol!r}."]
     elif instrument.status != InstrumentStatus.TRADING:
         errors["symbol"] = [f"{instrument.symbol} is not trading ({instrument.status})."]
-    if side not in OrderSide.values:
-        errors["side"] = [f"One of {', '.join(OrderSide.values)}."]
-    if order_type not in OrderType.values:
-        errors["order_type"] = [f"One of {', '.join(OrderType.values)}."]
-    if time_in_force not in TimeInForce.values:
-        errors["time_in_force"] = [f"One of {', '.join(TimeInForce.values)}."]
+    return instrument
 
+
+def _choice_errors(*, side: str, order_type: str, time_in_force: str, errors: Errors) -> None:
+    for field, value, choices in (
+        ("side", side, OrderSide.values),
+        ("order_type", order_type, OrderType.values),
+        ("time_in_force", time_in_force, TimeInForce.values),
+    ):
+        if value not in choices:
+            errors[field] = [f"One of {', '.join(choices)}."]
+
+
+def _quantity_errors(quantity: Decimal, instrument: Instrument | None, errors: Errors) -> None:
     if quantity is None or quantity <= 0:
         errors["quantity"] = ["Must be greater than 0."]
-    elif instrument is not None:
-        if not _on_grid(quantity, instrument.lot_size):
-            errors["quantity"] = [
-                f"Must be a multiple of the lot size {decimal_text(instrument.lot_size)}."
-            ]
-        elif quantity < instrument.min_quantity:
-            errors["quantity"] = [
-                f"Must be at least the minimum quantity {decimal_text(instrument.min_quantity)}."
-            ]
+    elif instrument is not None and not _on_grid(quantity, instrument.lot_size):
+        errors["quantity"] = [
+            f"Must be a multiple of the lot size {decimal_text(instrument.lot_size)}."
+        ]
+    elif instrument is not None and quantity < instrument.min_quantity:
+        errors["quantity"] = [
+            f"Must be at least the minimum quantity {decimal_text(instrument.min_quantity)}."
+        ]
 
-    prices = {"limit_price": limit_price, "stop_price": stop_price, "stop_loss": stop_loss}
+
+def _price_errors(
+    *,
+    order_type: str,
+    prices: dict[str, Decimal | None],
+    instrument: Instrument | None,
+    errors: Errors,
+) -> None:
+    """Prices the type needs are given, those it does not take are not, each > 0 on the tick."""
     needed = {
         "limit_price": order_type in PRICED_BY_LIMIT,
         "stop_price": order_type in PRICED_BY_STOP,
@@ -116,16 +116,56 @@ def order_validate(
                 f"Must be a multiple of the tick size {decimal_text(instrument.tick_size)}."
             ]
 
-    if time_in_force == TimeInForce.GTD:
-        if expire_at is None:
-            errors["expire_at"] = ["Required for gtd orders."]
-        elif expire_at <= (now or timezone.now()):
-            errors["expire_at"] = ["Must be in the future."]
-    elif expire_at is not None:
-        errors["expire_at"] = ["Only gtd orders take expire_at."]
 
+def _expiry_errors(
+    *, time_in_force: str, expire_at: datetime | None, now: datetime, errors: Errors
+) -> None:
+    if time_in_force != TimeInForce.GTD:
+        if expire_at is not None:
+            errors["expire_at"] = ["Only gtd orders take expire_at."]
+    elif expire_at is None:
+        errors["expire_at"] = ["Required for gtd orders."]
+    elif expire_at <= now:
+        errors["expire_at"] = ["Must be in the future."]
+
+
+def order_validate(
+    *,
+    symbol: str,
+    side: str,
+    order_type: str,
+    time_in_force: str,
+    quantity: Decimal,
+    limit_price: Decimal | None = None,
+    stop_price: Decimal | None = None,
+    expire_at: datetime | None = None,
+    stop_loss: Decimal | None = None,
+    now: datetime | None = None,
+) -> Instrument:
+    """Return the instrument of a well-formed order.
+
+    Raises OrderValidationError (400) naming every field that is missing, not allowed for the
+    type, off the lot/tick grid, or an instrument that is not trading.
+    """
+    errors: Errors = {}
+    instrument = _instrument_errors(symbol, errors)
+    _choice_errors(side=side, order_type=order_type, time_in_force=time_in_force, errors=errors)
+    _quantity_errors(quantity, instrument, errors)
+    _price_errors(
+        order_type=order_type,
+        prices={"limit_price": limit_price, "stop_price": stop_price, "stop_loss": stop_loss},
+        instrument=instrument,
+        errors=errors,
+    )
+    _expiry_errors(
+        time_in_force=time_in_force,
+        expire_at=expire_at,
+        now=now or timezone.now(),
+        errors=errors,
+    )
     if errors:
         raise OrderValidationError(errors)
+    assert instrument is not None, "an unknown symbol is a validation error"
     return instrument
 
 
@@ -178,18 +218,18 @@ def order_intent(
 
 def _order_draft(
     *,
-    account,
-    symbol,
-    side,
-    order_type,
-    time_in_force,
-    quantity,
-    limit_price,
-    stop_price,
-    expire_at,
-    stop_loss,
-    is_close=False,
-):
+    account: Account,
+    symbol: str,
+    side: str,
+    order_type: str,
+    time_in_force: str,
+    quantity: Decimal,
+    limit_price: Decimal | None,
+    stop_price: Decimal | None,
+    expire_at: datetime | None,
+    stop_loss: Decimal | None,
+    is_close: bool = False,
+) -> tuple[Instrument, Decimal, OrderIntent]:
     """Validate an order request; return (instrument, reference price, risk intent).
 
     Shared by preview and submit so both judge an order the same way.
@@ -228,7 +268,7 @@ def _order_draft(
 
 
 def _terms(
-    *, instrument, intent: OrderIntent, reference: Decimal, limits: RiskLimits
+    *, instrument: Instrument, intent: OrderIntent, reference: Decimal, limits: RiskLimits
 ) -> OrderTerms:
     # A close is never held to the band: it must get out, within what the account can pay.
     return order_terms(
@@ -264,7 +304,7 @@ def _affordable(*, intent: OrderIntent, terms: OrderTerms, available: Decimal) -
 
 def order_preview(
     *,
-    account,
+    account: Account,
     symbol: str,
     side: str,
     order_type: str,
@@ -327,7 +367,7 @@ def order_preview(
 
 def order_submit(
     *,
-    account,
+    account: Account,
     symbol: str,
     side: str,
     order_type: str,

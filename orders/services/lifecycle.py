@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from access.models import Account
 from analytics.services import trade_apply_fill
 from audit.services import audit_record
 from kernel.decimals import decimal_text, quantize, step_floor
@@ -81,7 +82,9 @@ def order_cancel(*, order_id: int, reason: str = "canceled by client") -> Order:
     return order
 
 
-def order_cancel_all(*, account, symbol: str | None = None, reason: str) -> list[dict[str, Any]]:
+def order_cancel_all(
+    *, account: Account, symbol: str | None = None, reason: str
+) -> list[dict[str, Any]]:
     """Cancel every working order of the account (of `symbol` if given).
 
     Returns one result per order: {order_id, status_code, status} (and `error` on a refusal).

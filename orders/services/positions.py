@@ -5,6 +5,7 @@ from typing import Any
 
 from django.db.models import F
 
+from access.models import Account
 from kernel.db.expressions import ExactSub, ExactSum
 from kernel.decimals import decimal_text
 from kernel.errors import ApplicationError
@@ -30,7 +31,7 @@ def _closing_quantity(*, account_id: int, position: Position) -> Decimal:
     return abs(position.quantity) - (working or ZERO)
 
 
-def position_close(*, account, symbol: str, reason: str = "position close") -> Order:
+def position_close(*, account: Account, symbol: str, reason: str = "position close") -> Order:
     """Submit a market order for the open quantity of `symbol` not already being closed.
 
     The order is a close: it passes a stopped gate and the risk-increasing rules, and is cut to
@@ -87,7 +88,7 @@ def close_result(*, symbol: str, order: Order) -> dict[str, Any]:
     return result
 
 
-def position_close_all(*, account, reason: str = "close all") -> list[dict[str, Any]]:
+def position_close_all(*, account: Account, reason: str = "close all") -> list[dict[str, Any]]:
     """Close every open position; return one result per position (symbol, status_code, order).
 
     An item that could not close the whole position has a status code other than 201 and an

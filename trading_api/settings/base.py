@@ -3,6 +3,7 @@
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import environ
 
@@ -251,7 +252,7 @@ REST_FRAMEWORK = {
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
-SPECTACULAR_SETTINGS = {
+SPECTACULAR_SETTINGS: dict[str, Any] = {
     "TITLE": "Trading back-office API",
     "DESCRIPTION": "Orders, positions, risk, market data and operations. Errors: docs/errors.md.",
     "VERSION": "1",

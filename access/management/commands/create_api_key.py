@@ -62,7 +62,7 @@ class Command(BaseCommand):
                 rate_limits=rate_limits,
             )
         except AccessValidationError as exc:
-            raise CommandError(json.dumps(exc.details["fields"])) from exc
+            raise CommandError(json.dumps((exc.details or {}).get("fields"))) from exc
         result = {
             "id": api_key.pk,
             "key_id": api_key.key_id,

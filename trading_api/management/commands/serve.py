@@ -37,7 +37,7 @@ class Command(BaseCommand):
         # candle and the heartbeat is withdrawn.
         reactor.addSystemEventTrigger(
             "before",
-            "shutdown",
+            "shutdown",  # type: ignore[arg-type]
             lambda: defer.Deferred.fromFuture(asyncio.ensure_future(embedded_engine_stop())),
         )
         interface = host.strip("[]")

@@ -136,7 +136,8 @@ class DatabaseOperations(SQLiteOperations):
         """Return a converter from the stored text to Decimal: exact, never through a float."""
         quantum = None
         if isinstance(expression, Col):
-            quantum = Decimal(1).scaleb(-expression.output_field.decimal_places)
+            places = getattr(expression.output_field, "decimal_places", None)
+            quantum = None if places is None else Decimal(1).scaleb(-places)
 
         def converter(value, expression, connection):
             number = _decimal(value)

@@ -97,6 +97,7 @@ def bench(positions: int, runs: int) -> dict:
         "quantity": D("10"), "limit_price": D("100.00"), "stop_price": None, "expire_at": None,
         "stop_loss": D("95.00"),
     }  # fmt: skip
+
     def intent():
         # What order entry builds: the order and the account's other orders (one query).
         return order_intent(

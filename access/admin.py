@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.contrib.admin.options import BaseModelAdmin
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.utils.html import format_html
@@ -23,7 +24,7 @@ def _add_service_errors(form: forms.BaseForm, error: AccessValidationError) -> N
         form.add_error(field if field in form.fields else None, field_messages)
 
 
-class AdminRoleAccess(admin.ModelAdmin):
+class AdminRoleAccess(BaseModelAdmin):
     """Staff users with the admin role manage these models without per-model Django permissions."""
 
     def _is_admin_role(self, request) -> bool:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.options import BaseModelAdmin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
 from django.utils.html import format_html
 
 from access import services
-from access.enums import ApiKeyScheme, Role, Scope
+from access.admin_access import AdminRoleAccess
+from access.enums import ApiKeyScheme, Scope
 from access.errors import AccessValidationError
 from access.models import Account, ApiKey, Membership
 from access.selectors import user_roles
@@ -22,26 +22,6 @@ User = get_user_model()
 def _add_service_errors(form: forms.BaseForm, error: AccessValidationError) -> None:
     for field, field_messages in (error.details or {}).get("fields", {}).items():
         form.add_error(field if field in form.fields else None, field_messages)
-
-
-class AdminRoleAccess(BaseModelAdmin):
-    """Staff users with the admin role manage these models without per-model Django permissions."""
-
-    def _is_admin_role(self, request) -> bool:
-        user = request.user
-        return user.is_active and user.is_staff and Role.ADMIN in user_roles(user)
-
-    def has_module_permission(self, request) -> bool:
-        return self._is_admin_role(request) or super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None) -> bool:
-        return self._is_admin_role(request) or super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request, *args) -> bool:
-        return self._is_admin_role(request) or super().has_add_permission(request, *args)
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return self._is_admin_role(request) or super().has_change_permission(request, obj)
 
 
 class MembershipInline(AdminRoleAccess, admin.TabularInline):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 
-from access.admin import AdminRoleAccess
+from access.admin_access import AdminRoleAccess
 from kernel.errors import ApplicationError
 from risk import services
 from risk.errors import RiskConfigInvalid

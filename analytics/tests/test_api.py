@@ -150,7 +150,8 @@ def test_performance_with_nothing_in_the_period(client, account):
 def test_performance_refuses_a_reversed_period(client, account):
     response = client.get("/api/v1/performance?from=2026-01-05T00:00:00Z&to=2026-01-01T00:00:00Z")
     assert response.status_code == 400
-    assert response.json()["error"]["code"] == "VALIDATION_ERROR"
+    assert response.json()["error"]["code"] == "INVALID_PERIOD"
+    assert response.json()["error"]["details"] == {"from": ["Must be before to."]}
 
 
 def test_trades_list_filters_and_paginates(client, four_trades):

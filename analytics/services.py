@@ -13,6 +13,7 @@ from analytics.models import Signal, Trade
 from audit.services import audit_record
 from kernel.decimals import quantize
 from kernel.enums import Side
+from marketdata.selectors import instrument_get
 from portfolio.accounting import PositionState, position_after_fill
 
 ZERO = Decimal(0)
@@ -154,8 +155,10 @@ def signal_create(
     """Record a strategy's decision on a signal and return it.
 
     A taken signal linked to an order whose trade has already closed gets its outcome R at once.
-    Raises SignalOrderNotFound (404) when `order_id` is not an order of the account.
+    Raises SymbolNotFound (404) for a symbol that is not an instrument, and SignalOrderNotFound
+    (404) when `order_id` is not an order of the account.
     """
+    symbol = instrument_get(symbol=symbol).symbol
     order = None if order_id is None else signal_order_get(account=account, order_id=order_id)
     with transaction.atomic():
         signal = Signal.objects.create(

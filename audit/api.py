@@ -2,10 +2,8 @@
 
 import dataclasses
 
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +11,8 @@ from rest_framework.views import APIView
 from audit.models import AuditEntry
 from audit.selectors import audit_entry_list
 from audit.services import audit_chain_verify
+from kernel.api.fields import TimeRangeQuerySerializer
+from kernel.api.views import query_validated
 
 
 class AuditEntrySerializer(serializers.ModelSerializer):
@@ -47,14 +47,10 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         ]
 
 
-def _datetime_param(request, name: str):
-    raw = request.query_params.get(name)
-    if not raw:
-        return None
-    value = parse_datetime(raw)
-    if value is None:
-        raise ValidationError({name: ["Must be an ISO 8601 datetime with a time zone."]})
-    return value
+class AuditQuerySerializer(TimeRangeQuerySerializer):
+    actor = serializers.CharField(required=False, max_length=150)
+    action = serializers.CharField(required=False, max_length=100)
+    object = serializers.CharField(required=False, max_length=200)
 
 
 class AuditListView(ListAPIView):
@@ -77,13 +73,13 @@ class AuditListView(ListAPIView):
         return super().get(request, *args, **kwargs)
 
     def get_queryset(self):
-        params = self.request.query_params
+        params = query_validated(AuditQuerySerializer, self.request.query_params)
         return audit_entry_list(
             actor=params.get("actor") or None,
             action=params.get("action") or None,
             object_ref=params.get("object") or None,
-            time_from=_datetime_param(self.request, "from"),
-            time_to=_datetime_param(self.request, "to"),
+            time_from=params.get("from"),
+            time_to=params.get("to"),
         )
 
 

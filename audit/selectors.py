@@ -24,7 +24,7 @@ def audit_entry_list(
     if actor:
         entries = (
             entries.filter(actor_id=int(actor))
-            if actor.isdigit()
+            if actor.isascii() and actor.isdigit() and len(actor) < 19
             else entries.filter(actor_username=actor)
         )
     if action:

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from access.selectors import account_ids_for, account_resolve
 from backtests import selectors, services
 from backtests.payloads import backtest_payload, sweep_payload
-from kernel.api.fields import CaseInsensitiveChoiceField
+from kernel.api.fields import AwareDateTimeField, CaseInsensitiveChoiceField
 from kernel.api.pagination import CursorPagination
 from marketdata.enums import CandleInterval
 from operations.enums import OperationStatus
@@ -31,8 +31,8 @@ class BacktestInputSerializer(serializers.Serializer):
     strategy = serializers.CharField(max_length=64)
     symbol = serializers.CharField(max_length=32)
     interval = CaseInsensitiveChoiceField(choices=CandleInterval.choices, default="1d")
-    start = serializers.DateTimeField(required=False, allow_null=True)
-    end = serializers.DateTimeField(required=False, allow_null=True)
+    start = AwareDateTimeField(required=False, allow_null=True)
+    end = AwareDateTimeField(required=False, allow_null=True)
     initial_capital = _decimal_field(default=Decimal("10000"))
     parameters = serializers.DictField(required=False, default=dict)
     commission = _decimal_field(required=False, allow_null=True)

@@ -30,7 +30,7 @@ class DecimalField(serializers.DecimalField):
             self.fail("invalid")
         if isinstance(data, str):
             try:
-                data = decimal_parse(data.strip())
+                data = decimal_parse(data)
             except ValueError:
                 self.fail("invalid")
         return super().to_internal_value(data)

@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kernel.api.fields import CaseInsensitiveChoiceField
+from kernel.api.fields import AwareDateTimeField, CaseInsensitiveChoiceField
 from kernel.api.pagination import CursorPagination
 from kernel.decimals import decimal_text
 from kernel.serializers import DecimalOutputField
@@ -57,8 +57,8 @@ class CandleQuerySerializer(serializers.Serializer):
     def get_fields(self):
         # `from` is a Python keyword, so it cannot be declared as a class attribute.
         fields = super().get_fields()
-        fields["from"] = serializers.DateTimeField(required=False)
-        fields["to"] = serializers.DateTimeField(required=False)
+        fields["from"] = AwareDateTimeField(required=False)
+        fields["to"] = AwareDateTimeField(required=False)
         return fields
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -83,6 +83,12 @@ class QuotesQuerySerializer(serializers.Serializer):
         if len(symbols) > QUOTES_SYMBOLS_MAX:
             raise serializers.ValidationError(f"At most {QUOTES_SYMBOLS_MAX} symbols.")
         return symbols
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        # DRF drops a blank optional query parameter; `?symbols=` is a mistake, not "all".
+        if "symbols" in self.initial_data and "symbols" not in attrs:
+            raise serializers.ValidationError({"symbols": ["Give at least one symbol."]})
+        return attrs
 
 
 def _query(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.selectors import account_ids_for, account_resolve
-from kernel.api.fields import CaseInsensitiveChoiceField
+from kernel.api.fields import AwareDateTimeField, CaseInsensitiveChoiceField
 from kernel.api.pagination import CursorPagination
 from operations import selectors, services
 from operations.enums import OperationStatus
@@ -26,8 +26,8 @@ class OperationQuerySerializer(serializers.Serializer):
         # a class attribute.
         fields = super().get_fields()
         fields["parent"] = serializers.IntegerField(required=False, min_value=1)
-        fields["from"] = serializers.DateTimeField(required=False)
-        fields["to"] = serializers.DateTimeField(required=False)
+        fields["from"] = AwareDateTimeField(required=False)
+        fields["to"] = AwareDateTimeField(required=False)
         return fields
 
 

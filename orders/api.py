@@ -10,7 +10,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from access.selectors import account_ids_for, account_resolve
-from kernel.api.fields import CaseInsensitiveChoiceField, TimeRangeQuerySerializer
+from kernel.api.fields import (
+    AwareDateTimeField,
+    CaseInsensitiveChoiceField,
+    TimeRangeQuerySerializer,
+)
 from kernel.api.pagination import CursorPagination
 from kernel.api.renderers import jsonable
 from kernel.api.views import ApiView, query_validated
@@ -36,7 +40,7 @@ class OrderInputSerializer(serializers.Serializer):
     quantity = DecimalField()
     limit_price = DecimalField(required=False, allow_null=True)
     stop_price = DecimalField(required=False, allow_null=True)
-    expire_at = serializers.DateTimeField(required=False, allow_null=True)
+    expire_at = AwareDateTimeField(required=False, allow_null=True)
     stop_loss = DecimalField(required=False, allow_null=True)
     client_order_id = serializers.CharField(max_length=64, required=False, allow_blank=False)
     strategy = serializers.CharField(max_length=100, required=False, allow_blank=True)
@@ -134,10 +138,10 @@ def _if_match(request: Request) -> int | None:
     raw = request.headers.get("If-Match")
     if raw in (None, "", "*"):
         return None
-    try:
-        return int(raw.strip().strip('W/"').strip('"'))
-    except ValueError:
-        raise OrderValidationError({"If-Match": ["Must be the order's version number."]}) from None
+    text = raw.strip().removeprefix("W/").strip('"')
+    if not (text.isascii() and text.isdigit() and len(text) <= 18):
+        raise OrderValidationError({"If-Match": ["Must be the order's version number."]})
+    return int(text)
 
 
 class OrderDetailView(ApiView):

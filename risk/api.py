@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 
 from access.enums import Scope
 from access.selectors import account_ids_for, account_resolve
+from kernel.api.fields import AwareDateTimeField
 from risk import selectors, services
 from risk.enums import OverrideKind, OverrideStatus
 from risk.representations import RiskOverrideSerializer
@@ -82,7 +83,7 @@ class RiskOverrideCreateSerializer(serializers.Serializer):
     # Text on purpose: a number, a limit or a trading state; the service validates it by kind.
     value = serializers.CharField()
     reason = serializers.CharField(max_length=500)
-    expires_at = serializers.DateTimeField()
+    expires_at = AwareDateTimeField()
     account = serializers.IntegerField(required=False)
 
 

@@ -162,6 +162,11 @@ def risk_config_validate(*, changes: dict[str, Any]) -> dict[str, Any]:
     cleaned: dict[str, Any] = {}
     for name, value in changes.items():
         if name == "version":
+            if isinstance(value, bool) or not (
+                isinstance(value, int)
+                or (isinstance(value, str) and value.isascii() and value.isdigit())
+            ):
+                errors[name] = ["A whole number: the version you read."]
             continue
         if name not in RISK_CONFIG_FIELDS:
             errors[name] = ["Unknown field."]

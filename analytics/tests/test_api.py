@@ -188,7 +188,7 @@ def test_trades_and_performance_of_another_account_are_invisible(
     assert client.get(f"/api/v1/trades?account={other_account.pk}").status_code == 404
 
 
-def test_post_and_list_signals(client, account, aapl):
+def test_post_and_list_signals(client, account, aapl, msft):
     order = order_make(account, side="buy", quantity="1")
     response = post(
         client,

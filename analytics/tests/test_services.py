@@ -161,7 +161,7 @@ def test_a_signal_gets_the_outcome_r_when_its_order_trade_closes(account, aapl):
     )
 
 
-def test_a_skipped_signal_has_no_order_and_no_outcome(account):
+def test_a_skipped_signal_has_no_order_and_no_outcome(account, msft):
     signal = signal_create(
         account=account,
         strategy="trend",

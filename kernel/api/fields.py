@@ -1,7 +1,10 @@
 """Serializer fields and query serializers shared by every app's API."""
 
+import datetime
 from typing import Any
 
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
 
@@ -12,14 +15,37 @@ class CaseInsensitiveChoiceField(serializers.ChoiceField):
         return super().to_internal_value(data.lower() if isinstance(data, str) else data)
 
 
+class AwareDateTimeField(serializers.DateTimeField):
+    """An ISO 8601 datetime with a time zone ("Z" or an offset), or a bare date (00:00 UTC).
+
+    A naive date and time is refused: DRF would read it in the server's zone, which a client
+    cannot know.
+    """
+
+    default_error_messages = {"naive": "Must be an ISO 8601 datetime with a time zone."}
+
+    def to_internal_value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            try:
+                parsed = parse_datetime(text)
+            except ValueError:
+                parsed = None
+            if parsed is None or (timezone.is_naive(parsed) and len(text) != len("2026-01-31")):
+                self.fail("naive")
+            if timezone.is_naive(parsed):
+                return timezone.make_aware(parsed, datetime.UTC)
+        return super().to_internal_value(value)
+
+
 class TimeRangeQuerySerializer(serializers.Serializer):
     """`from` and `to` (ISO 8601), `from` not after `to`; subclasses add their filters."""
 
     def get_fields(self) -> dict[str, serializers.Field]:
         # `from` is a Python keyword, so it cannot be declared as a class attribute.
         fields = super().get_fields()
-        fields["from"] = serializers.DateTimeField(required=False)
-        fields["to"] = serializers.DateTimeField(required=False)
+        fields["from"] = AwareDateTimeField(required=False)
+        fields["to"] = AwareDateTimeField(required=False)
         return fields
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

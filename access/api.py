@@ -23,6 +23,7 @@ from access import selectors, services
 from access.enums import ApiKeyScheme, Scope
 from access.models import ApiKey
 from idempotency.gate import IdempotencyGate
+from kernel.api.fields import AwareDateTimeField
 from kernel.identity import client_ip, credential_label
 
 # --- auth -----------------------------------------------------------------------------------
@@ -192,7 +193,7 @@ class ApiKeyCreateSerializer(serializers.Serializer):
     scopes = serializers.ListField(child=serializers.ChoiceField(Scope.choices), min_length=1)
     account = serializers.IntegerField(required=False)
     scheme = serializers.ChoiceField(ApiKeyScheme.choices, required=False)
-    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    expires_at = AwareDateTimeField(required=False, allow_null=True)
     allowed_ips = serializers.ListField(child=serializers.CharField(), required=False)
     public_key = serializers.CharField(required=False, allow_blank=True)
     rate_limits = serializers.DictField(child=serializers.CharField(), required=False)
@@ -237,6 +238,10 @@ class ApiKeyViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             expires_at=data.get("expires_at"),
             allowed_ips=data.get("allowed_ips", []),
             rate_limits=data.get("rate_limits"),
+            grantor=services.Grantor(
+                user=request.user,
+                api_key=request.auth if isinstance(request.auth, ApiKey) else None,
+            ),
         )
         # Shown in this answer only, never stored.
         api_key.secret = secret  # type: ignore[attr-defined]

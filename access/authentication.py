@@ -10,6 +10,8 @@ from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework_simplejwt import authentication as jwt_authentication
+from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
 
 from access.credentials import (
     SIMPLE_KEYWORD,
@@ -30,10 +32,34 @@ class CredentialFailed(exceptions.AuthenticationFailed):
         self.error_details = error.details
 
 
+class TokenRejected(exceptions.AuthenticationFailed):
+    """401 for a bearer token, with a clean message and a code a dashboard can act on."""
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.error_code = code
+
+
 class JWTAuthentication(jwt_authentication.JWTAuthentication):
-    """`Authorization: Bearer <access token>`; `request.auth` is the validated token."""
+    """`Authorization: Bearer <access token>`; `request.auth` is the validated token.
+
+    An expired token is 401 TOKEN_EXPIRED (refresh it); any other bad token is 401
+    AUTHENTICATION_FAILED.
+    """
 
     www_authenticate_realm = "api"
+
+    def get_validated_token(self, raw_token: bytes):
+        for token_class in jwt_settings.AUTH_TOKEN_CLASSES:
+            try:
+                return token_class(raw_token)
+            except ExpiredTokenError as error:
+                raise TokenRejected(
+                    "TOKEN_EXPIRED", "The access token has expired: refresh it."
+                ) from error
+            except TokenError:
+                continue
+        raise TokenRejected("AUTHENTICATION_FAILED", "The access token is not valid.")
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
-import re
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import Q
@@ -18,11 +18,11 @@ from access import crypto
 from access.enums import ALL_SCOPES, ApiKeyScheme
 from access.errors import AccessValidationError
 from access.models import Account, ApiKey, Membership
-from access.selectors import account_queryset_for, user_scopes
+from access.selectors import account_queryset_for, user_roles, user_scopes
 from audit.services import audit_record
+from kernel.api.ratelimit import rate_parse, rate_per_second
 
 RATE_LIMIT_CLASSES = ("data", "trading")
-_RATE = re.compile(r"^\d+/\d*[smhd]$")
 # last_used_at is a hint, not a log: write it at most once per this interval per key.
 LAST_USED_RESOLUTION = datetime.timedelta(seconds=60)
 
@@ -155,6 +155,58 @@ def user_roles_change_record(*, user: User, before: Iterable[str], after: Iterab
         )
 
 
+class Grantor:
+    """Who asks for a key over the API, and so what the key may hold at most.
+
+    A key may grant at most its own scopes and its own rate limits; a person (a dashboard
+    session) at most their roles' scopes and the highest of their roles' rate ceilings
+    (API_KEY_RATE_CEILINGS). The console (`create_api_key`, the admin) passes no grantor:
+    an operator there is trusted with any rate.
+    """
+
+    def __init__(self, *, user: User, api_key: ApiKey | None):
+        self.user = user
+        self.api_key = api_key
+
+    def scopes(self) -> frozenset[str]:
+        held = user_scopes(self.user)
+        if self.api_key is not None:
+            held &= frozenset(self.api_key.scopes)
+        return held
+
+    def rate_ceiling(self, route_class: str) -> str | None:
+        """The highest rate this grantor may give for `route_class`."""
+        if self.api_key is not None:
+            own = (self.api_key.rate_limits or {}).get(route_class)
+            return own or settings.RATE_LIMITS[route_class]
+        ceilings = [
+            settings.API_KEY_RATE_CEILINGS.get(role, {}).get(route_class)
+            for role in user_roles(self.user)
+        ]
+        rates = [rate for rate in ceilings if rate]
+        return max(rates, key=rate_per_second) if rates else None
+
+
+def _rate_errors(rate_limits: Any, grantor: Grantor | None) -> list[str]:
+    if not isinstance(rate_limits, dict):
+        return ['An object like {"data": "20/s"}.']
+    errors = []
+    for route_class, rate in rate_limits.items():
+        try:
+            if route_class not in RATE_LIMIT_CLASSES:
+                raise ValueError(f"classes are {', '.join(RATE_LIMIT_CLASSES)}")
+            rate_parse(str(rate))
+        except ValueError as exc:
+            errors.append(f"{route_class}: {rate} ({exc}; rates like 20/s, 100/m).")
+            continue
+        ceiling = grantor.rate_ceiling(route_class) if grantor is not None else None
+        if grantor is not None and (
+            ceiling is None or rate_per_second(str(rate)) > rate_per_second(ceiling)
+        ):
+            errors.append(f"{route_class}: {rate} is above what you may grant ({ceiling}).")
+    return errors
+
+
 def _validated_key_fields(
     *,
     user: User,
@@ -162,6 +214,7 @@ def _validated_key_fields(
     expires_at: datetime.datetime | None,
     allowed_ips: Iterable[str] | None,
     rate_limits: dict[str, str] | None,
+    grantor: Grantor | None = None,
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """Normalise the editable fields of a key; return (values, field errors)."""
     errors: dict[str, list[str]] = {}
@@ -174,6 +227,10 @@ def _validated_key_fields(
             errors["scopes"] = [f"Unknown scope: {', '.join(unknown)}."]
         elif missing := [scope for scope in scope_list if scope not in user_scopes(user)]:
             errors["scopes"] = [f"The key's user does not hold: {', '.join(missing)}."]
+        elif grantor is not None and (
+            beyond := [scope for scope in scope_list if scope not in grantor.scopes()]
+        ):
+            errors["scopes"] = [f"You may not grant: {', '.join(beyond)}."]
         values["scopes"] = scope_list
     if expires_at is not None:
         if timezone.is_naive(expires_at):
@@ -190,15 +247,9 @@ def _validated_key_fields(
                 errors.setdefault("allowed_ips", []).append(f"Not an IP or network: {entry}.")
         values["allowed_ips"] = networks
     if rate_limits is not None:
-        if not isinstance(rate_limits, dict):
-            errors["rate_limits"] = ['An object like {"data": "20/s"}.']
-        else:
-            for route_class, rate in rate_limits.items():
-                if route_class not in RATE_LIMIT_CLASSES or not _RATE.match(str(rate)):
-                    errors.setdefault("rate_limits", []).append(
-                        f"{route_class}: {rate} (classes {', '.join(RATE_LIMIT_CLASSES)}; "
-                        "rates like 20/s, 100/m)."
-                    )
+        if rate_errors := _rate_errors(rate_limits, grantor):
+            errors["rate_limits"] = rate_errors
+        if isinstance(rate_limits, dict):
             values["rate_limits"] = {str(k): str(v) for k, v in rate_limits.items()}
     return values, errors
 
@@ -214,6 +265,7 @@ def api_key_create_validate(
     expires_at: datetime.datetime | None = None,
     allowed_ips: Iterable[str] = (),
     rate_limits: dict[str, str] | None = None,
+    grantor: Grantor | None = None,
 ) -> dict[str, Any]:
     """Check the fields of a new key; return them normalised or raise AccessValidationError."""
     scheme = scheme or (ApiKeyScheme.ED25519 if public_key else ApiKeyScheme.SIMPLE)
@@ -223,6 +275,7 @@ def api_key_create_validate(
         expires_at=expires_at,
         allowed_ips=allowed_ips,
         rate_limits=rate_limits or {},
+        grantor=grantor,
     )
     values["scheme"] = scheme
     values["name"] = (name or "").strip()
@@ -259,12 +312,14 @@ def api_key_create(
     expires_at: datetime.datetime | None = None,
     allowed_ips: Iterable[str] = (),
     rate_limits: dict[str, str] | None = None,
+    grantor: Grantor | None = None,
 ) -> tuple[ApiKey, str | None]:
     """Create a key acting for `user` on `account`; return (key, secret).
 
     The secret is returned once and never stored in clear (None for Ed25519 keys, which are
     created from the client's public key). Scopes must be held by the user, and the user must be
-    able to act on the account. Raises AccessValidationError.
+    able to act on the account; a `grantor` (an API caller) grants at most what it holds.
+    Raises AccessValidationError.
     """
     values = api_key_create_validate(
         user=user,
@@ -276,6 +331,7 @@ def api_key_create(
         expires_at=expires_at,
         allowed_ips=allowed_ips,
         rate_limits=rate_limits,
+        grantor=grantor,
     )
     scheme = values.pop("scheme")
     secret = None if scheme == ApiKeyScheme.ED25519 else crypto.secret_new()

@@ -151,7 +151,7 @@ def test_scope_matrix_on_key_management(admin_user, account, scopes, list_status
     client = simple_client(api_key, secret)
 
     listed = client.get("/api/v1/api-keys")
-    created = client.post("/api/v1/api-keys", {"name": "n", "scopes": ["read"]}, format="json")
+    created = client.post("/api/v1/api-keys", {"name": "n", "scopes": scopes}, format="json")
     revoked = client.delete(f"/api/v1/api-keys/{api_key.pk}")
 
     assert (listed.status_code, created.status_code) == (list_status, create_status)

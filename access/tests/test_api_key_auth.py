@@ -175,7 +175,7 @@ def test_hmac_signed_get_with_query_authenticates(hmac_key):
 
 def test_hmac_signed_post_covers_the_body(admin_user, account):
     api_key, secret = key_make(user=admin_user, account=account, scopes=["admin"], scheme="hmac")
-    body = json.dumps({"name": "bot", "scopes": ["read"]}).encode()
+    body = json.dumps({"name": "bot", "scopes": ["admin"]}).encode()
     headers = hmac_headers(
         key_id=api_key.key_id, secret=secret, method="POST", path="/api/v1/api-keys", body=body
     )

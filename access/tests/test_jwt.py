@@ -69,7 +69,8 @@ def test_expired_access_token_is_refused(trader):
     response = _me(expired)
 
     assert response.status_code == 401
-    assert response.json()["error"]["code"] == "AUTHENTICATION_FAILED"
+    assert response.json()["error"]["code"] == "TOKEN_EXPIRED"
+    assert response.json()["error"]["message"] == "The access token has expired: refresh it."
 
 
 def test_tampered_access_token_is_refused(trader, admin_user):

@@ -25,6 +25,7 @@ from trading_client.errors import (
     NetworkError,
     RequestTimeoutError,
     ResponseFormatError,
+    TokenExpiredError,
     TradingError,
     error_from_response,
 )
@@ -119,12 +120,12 @@ def _reply_or_error(response: httpx.Response, attempts: int) -> Reply | APIError
 def _wants_refresh(error: APIError, auth: Auth | None, refreshed: bool) -> bool:
     """A 401 on a JWT call: the access token expired or was revoked; renew once and retry.
 
-    The server answers an expired token with the generic AUTHENTICATION_FAILED (it has no
-    dedicated code), so any AUTHENTICATION_FAILED of a Bearer call triggers one renewal.
+    An expired access token is TOKEN_EXPIRED; a revoked or otherwise refused one is
+    AUTHENTICATION_FAILED. Either triggers one renewal of a Bearer call.
     """
     return (
         isinstance(auth, JWTAuth)
-        and isinstance(error, AuthenticationFailedError)
+        and isinstance(error, (AuthenticationFailedError, TokenExpiredError))
         and not refreshed
         and (auth.refresh_token is not None or auth.can_login)
     )

@@ -158,6 +158,13 @@ class PreconditionFailedError(APIError):
     status_code = 412
 
 
+class PayloadTooLargeError(APIError):
+    """413: the body is over the server's limit; `details.max_bytes` gives it."""
+
+    status_code = 413
+    code_name = "PAYLOAD_TOO_LARGE"
+
+
 class UnsupportedMediaTypeError(APIError):
     status_code = 415
     code_name = "UNSUPPORTED_MEDIA_TYPE"
@@ -247,6 +254,10 @@ class NotAuthenticatedError(AuthenticationError):
 
 class AuthenticationFailedError(AuthenticationError):
     code_name = "AUTHENTICATION_FAILED"
+
+
+class TokenExpiredError(AuthenticationError):
+    code_name = "TOKEN_EXPIRED"
 
 
 class ApiKeyExpiredError(AuthenticationError):

@@ -1,14 +1,42 @@
 """Rate limits per credential and route class on django-ratelimit: a DRF throttle, a header hook."""
 
+import re
+from fractions import Fraction
+
 from django.conf import settings
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
+from kernel.identity import client_ip
+
 HEADER_LIMIT = "X-RateLimit-Limit"
 HEADER_REMAINING = "X-RateLimit-Remaining"
 HEADER_RESET = "X-RateLimit-Reset"
+
+
+_RATE = re.compile(r"^([1-9][0-9]{0,8})/([1-9][0-9]{0,5})?([smhd])$")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def rate_parse(rate: str) -> tuple[int, int]:
+    """Return (count, window seconds) of a rate like "20/s" or "100/5m"; ValueError otherwise.
+
+    The count and the window are at least 1: "0/s" and "1/0s" are refused, because django-ratelimit
+    would divide by the zero window on every request the rate applies to.
+    """
+    match = _RATE.match(rate) if isinstance(rate, str) else None
+    if match is None:
+        raise ValueError(f"Not a rate: {rate!r} (e.g. 20/s, 100/m, 1000/5m).")
+    count, multiple, unit = match.groups()
+    return int(count), int(multiple or 1) * _UNIT_SECONDS[unit]
+
+
+def rate_per_second(rate: str) -> Fraction:
+    """The rate as an exact number of requests per second, to compare two rates."""
+    count, seconds = rate_parse(rate)
+    return Fraction(count, seconds)
 
 
 def rate_class_of(view) -> str | None:
@@ -32,7 +60,7 @@ def rate_key_of(request) -> str:
 
 
 def _ip_key(request: HttpRequest) -> str:
-    return f"ip:{request.META.get('REMOTE_ADDR', '')}"
+    return f"ip:{client_ip(request)}"
 
 
 def _usage(request: HttpRequest, *, rate_class: str, key: str, rate: str, increment: bool):
@@ -59,7 +87,15 @@ def rate_limit_headers(usage: dict) -> dict[str, str]:
 def rate_of(request, rate_class: str) -> str:
     """Return the rate ("N/s") for the class: the API key's own override, else the settings."""
     overrides = getattr(request.auth, "rate_limits", None) or {}
-    return overrides.get(rate_class) or settings.RATE_LIMITS[rate_class]
+    override = overrides.get(rate_class)
+    if override:
+        try:
+            rate_parse(override)
+        except ValueError:
+            # A key stored before rates were validated: the class default applies, not a 500.
+            return settings.RATE_LIMITS[rate_class]
+        return override
+    return settings.RATE_LIMITS[rate_class]
 
 
 class CredentialRateThrottle(BaseThrottle):

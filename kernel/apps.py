@@ -10,4 +10,6 @@ class KernelConfig(AppConfig):
     verbose_name = "Kernel"
 
     def ready(self) -> None:
+        from kernel import checks  # noqa: F401  (registers the deployment checks)
+
         decimal_context_install()

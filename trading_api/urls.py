@@ -4,16 +4,15 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.generic import TemplateView
-from drf_spectacular.views import SpectacularAPIView
 
 from kernel.api.errors import api_not_found
-from trading_api.api.docs import RedocView, SwaggerView
+from trading_api.api.docs import RedocView, SchemaView, SwaggerView
 from trading_api.api.system import HealthView, StatusView
 
 api_v1: list[URLPattern | URLResolver] = [
     path("health", HealthView.as_view(), name="health"),
     path("status", StatusView.as_view(), name="status"),
-    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("schema/", SchemaView.as_view(), name="schema"),
     path("docs/", SwaggerView.as_view(url_name="schema"), name="docs"),
     path("redoc/", RedocView.as_view(url_name="schema"), name="redoc"),
     path("auth/", include("rest_framework.urls")),

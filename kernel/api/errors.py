@@ -3,8 +3,11 @@
 import logging
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import Http404, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -85,6 +88,15 @@ def _validation_response(exc: exceptions.ValidationError) -> tuple[str, dict]:
     return f"Invalid input: {', '.join(sorted(fields))}", {"fields": fields}
 
 
+def _message(detail: Any) -> str:
+    """A plain sentence from a DRF detail, never a Python repr of ErrorDetail objects."""
+    if isinstance(detail, dict):
+        return _message(detail.get("detail", next(iter(detail.values()), "")))
+    if isinstance(detail, list):
+        return "; ".join(_message(item) for item in detail)
+    return str(detail)
+
+
 def exception_handler(exc: Exception, context: dict) -> Response:
     """DRF exception handler: every exception becomes the contract's error shape.
 
@@ -95,6 +107,20 @@ def exception_handler(exc: Exception, context: dict) -> Response:
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
+
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.API_MAX_BODY_BYTES
+        body = error_body(
+            "PAYLOAD_TOO_LARGE",
+            f"The request body is over the limit of {limit} bytes.",
+            {"max_bytes": limit},
+        )
+        return Response(body, status=413)
+    if isinstance(exc, TooManyFieldsSent):
+        limit = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+        return Response(error_body("MALFORMED_REQUEST", f"More than {limit} form fields."), 400)
+    if isinstance(exc, SuspiciousOperation):
+        return Response(error_body("MALFORMED_REQUEST", "The request could not be read."), 400)
 
     if isinstance(exc, ApplicationError):
         set_rollback()
@@ -107,7 +133,7 @@ def exception_handler(exc: Exception, context: dict) -> Response:
         if isinstance(exc, exceptions.ValidationError):
             message, details = _validation_response(exc)
         else:
-            message = str(exc.detail) if not isinstance(exc.detail, (dict, list)) else str(exc)
+            message = _message(exc.detail)
         if isinstance(exc, exceptions.NotAuthenticated):
             # Contract: a missing credential is 401 whichever authenticator is first.
             status = 401
@@ -144,6 +170,7 @@ class ApiExceptionMiddleware:
         return error_response("INTERNAL_ERROR", "Internal server error", 500)
 
 
+@csrf_exempt
 def api_not_found(request, *args, **kwargs) -> HttpResponse:
     """Any /api/ path that matches no route."""
     return error_response("NOT_FOUND", f"No endpoint at {request.path}", 404)

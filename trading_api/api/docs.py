@@ -2,9 +2,18 @@
 
 from typing import Any
 
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib.auth.views import redirect_to_login
+from django.utils.decorators import method_decorator
 from django.views import View
-from drf_spectacular.views import SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
+
+from kernel.api.renderers import JSONRenderer
 
 
 class _LoginFirst(View):
@@ -16,9 +25,24 @@ class _LoginFirst(View):
         return super().dispatch(request, *args, **kwargs)
 
 
-class SwaggerView(_LoginFirst, SpectacularSwaggerView):
-    pass
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI document (YAML, or JSON with `?format=json`); its errors are JSON."""
+
+    def handle_exception(self, exc: Exception) -> Any:
+        response = super().handle_exception(exc)
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+        return response
 
 
+class SwaggerView(_LoginFirst, SpectacularSwaggerSplitView):
+    """Swagger UI, its start-up script served apart so the page needs no inline script (CSP)."""
+
+
+@method_decorator(
+    # ReDoc's page starts with an inline script and runs its renderer in a blob: worker.
+    csp_update({"script-src": [SELF, UNSAFE_INLINE], "worker-src": [SELF, "blob:"]}),
+    name="dispatch",
+)
 class RedocView(_LoginFirst, SpectacularRedocView):
     pass

@@ -1,11 +1,13 @@
 """Settings read from the environment; defaults give the embedded single-process mode."""
 
+import ipaddress
 import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import environ
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 LOCAL_DIR = Path(environ.Env().str("LOCAL_DIR", default=str(BASE_DIR / ".local")))
@@ -82,6 +84,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "kernel.request_context.RequestIDMiddleware",
+    "kernel.api.guard.RequestGuardMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -93,6 +96,7 @@ MIDDLEWARE = [
     "idempotency.middleware.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "kernel.api.errors.ApiExceptionMiddleware",
 ]
 
@@ -269,6 +273,46 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
 RATE_LIMITS = {
     "data": env.str("RATE_LIMIT_DATA", default="10/s"),
     "trading": env.str("RATE_LIMIT_TRADING", default="1/s"),
+}
+# The highest rate a person with each role may give a key they create over the API (a key
+# itself grants at most its own rates). JSON, e.g. {"trader": {"data": "50/s", "trading": "10/s"}}.
+API_KEY_RATE_CEILINGS: dict[str, dict[str, str]] = env.json(
+    "API_KEY_RATE_CEILINGS",
+    default={
+        "admin": {"data": "100/s", "trading": "20/s"},
+        "risk_manager": {"data": "50/s", "trading": "10/s"},
+        "trader": {"data": "50/s", "trading": "10/s"},
+        "viewer": {"data": "20/s", "trading": "1/s"},
+    },
+)
+# The largest request body the API reads (413 PAYLOAD_TOO_LARGE above it, before parsing),
+# and the deepest JSON nesting it parses (400 MALFORMED_REQUEST deeper).
+# Reverse proxies (addresses or networks) whose X-Forwarded-For names the client and whose
+# X-Forwarded-Proto says whether the client used HTTPS. Empty: both headers are ignored.
+TRUSTED_PROXIES: list[str] = env.list("TRUSTED_PROXIES", default=[])
+for _proxy in TRUSTED_PROXIES:
+    ipaddress.ip_network(_proxy, strict=False)  # a typo fails at start-up, not per request
+if TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=1024 * 1024)
+API_MAX_JSON_DEPTH = env.int("API_MAX_JSON_DEPTH", default=32)
+DATA_UPLOAD_MAX_MEMORY_SIZE = API_MAX_BODY_BYTES
+# Content-Security-Policy (django-csp): only this origin's scripts, no inline script, no
+# framing. Inline styles are allowed (the admin and Swagger UI use them); the WebSocket is
+# same-origin. The ReDoc page relaxes script-src for itself (trading_api/api/docs.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF, "ws:", "wss:"],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    }
 }
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_CACHE_PREFIX = "rl:"

@@ -1,6 +1,7 @@
 """The engine loop: heartbeat plus the configured components, each an asyncio task."""
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -9,6 +10,7 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from redis.exceptions import RedisError
 
 from engine.heartbeat import heartbeat_clear, heartbeat_write
 from engine.sync import SyncWorker
@@ -80,9 +82,13 @@ class Engine:
     async def _beat(self) -> None:
         while True:
             # The cache client is synchronous; keep it off the event loop.
-            await self._worker.call(
-                heartbeat_write, payload=self.heartbeat_payload(), ttl_s=self.heartbeat_ttl_s
-            )
+            try:
+                await self._worker.call(
+                    heartbeat_write, payload=self.heartbeat_payload(), ttl_s=self.heartbeat_ttl_s
+                )
+            except RedisError as exc:
+                # The engine keeps trading; web processes show it down until the cache is back.
+                logger.warning("heartbeat not written, cache unreachable: %r", exc)
             await asyncio.sleep(self.heartbeat_interval_s)
 
     async def run(self) -> None:
@@ -105,7 +111,8 @@ class Engine:
             for task in [*tasks, stop_waiter]:
                 task.cancel()
             await asyncio.gather(*tasks, stop_waiter, return_exceptions=True)
-            await self._worker.call(heartbeat_clear)
+            with contextlib.suppress(RedisError):
+                await self._worker.call(heartbeat_clear)
             self._worker.shutdown()
             logger.info("engine stopped")
         if failure is not None:

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import BigIntegerField, DateTimeField, Func, Max, Min, QuerySet
+from redis.exceptions import RedisError
 
 from kernel.db.expressions import ExactMax, ExactMin, ExactSum
 from kernel.decimals import decimal_text
@@ -107,13 +108,22 @@ def _unavailable(instrument: Instrument, what: str) -> MarketDataUnavailable:
     )
 
 
+def _cached(key: str) -> Any:
+    """The feed's latest value, or None when it is missing or the cache is unreachable (both
+    mean: no live price)."""
+    try:
+        return cache.get(key)
+    except RedisError:
+        return None
+
+
 def quote_get(*, symbol: str) -> dict[str, Any]:
     """Return the latest quote of `symbol` as the feed left it in the cache.
 
     Raises SymbolNotFound, or MarketDataUnavailable (503) when no feed has quoted it lately.
     """
     instrument = instrument_get(symbol=symbol)
-    quote = cache.get(quote_cache_key(instrument.symbol))
+    quote = _cached(quote_cache_key(instrument.symbol))
     if quote is None:
         raise _unavailable(instrument, "quote")
     return quote
@@ -132,7 +142,10 @@ def quote_list(*, symbols: list[str] | None) -> tuple[list[dict[str, Any]], list
         for symbol in wanted:
             if symbol not in known:
                 raise SymbolNotFound(f"Symbol {symbol} not found", details={"symbol": symbol})
-    found = cache.get_many([quote_cache_key(symbol) for symbol in wanted])
+    try:
+        found = cache.get_many([quote_cache_key(symbol) for symbol in wanted])
+    except RedisError:
+        found = {}
     quotes = [found[quote_cache_key(s)] for s in wanted if quote_cache_key(s) in found]
     missing = [s for s in wanted if quote_cache_key(s) not in found]
     return quotes, missing
@@ -144,7 +157,7 @@ def orderbook_get(*, symbol: str, depth: int) -> dict[str, Any]:
     Raises SymbolNotFound, or MarketDataUnavailable when no feed has quoted the symbol lately.
     """
     instrument = instrument_get(symbol=symbol)
-    book = cache.get(book_cache_key(instrument.symbol))
+    book = _cached(book_cache_key(instrument.symbol))
     if book is None:
         raise _unavailable(instrument, "order book")
     return {**book, "bids": book["bids"][:depth], "asks": book["asks"][:depth]}

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.integration
 def test_health_over_http(embedded_stack):
     response = httpx.get(f"{embedded_stack.base_url}/api/v1/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "checks": {"database": "up", "cache": "up"}}
     assert response.headers["X-Request-ID"]
 
 

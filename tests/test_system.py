@@ -21,7 +21,7 @@ def staff_client(client):
 def test_health_is_public_and_ok(client):
     response = client.get("/api/v1/health")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "checks": {"database": "up", "cache": "up"}}
 
 
 def test_status_reports_embedded_mode_and_connections(staff_client, settings):

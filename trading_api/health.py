@@ -9,6 +9,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError, connection
+from redis.exceptions import RedisError
 
 from engine.heartbeat import heartbeat_read
 from trading_api.celery import app as celery_app
@@ -78,8 +79,14 @@ def broker_check() -> dict[str, Any]:
 
 
 def engine_check(*, now: float | None = None) -> dict[str, Any]:
-    """Return the engine's state from its heartbeat: running while the heartbeat is fresh."""
-    beat = heartbeat_read()
+    """Return the engine's state from its heartbeat: running while the heartbeat is fresh.
+
+    The heartbeat lives in the cache: with the cache unreachable the state is "unknown".
+    """
+    try:
+        beat = heartbeat_read()
+    except RedisError:
+        return {"state": "unknown", "started_at": None, "uptime_s": None, "pid": None, "host": None}
     now = time.time() if now is None else now
     if not beat or now - beat["beat_at"] > settings.ENGINE_HEARTBEAT_TTL_S:
         return {"state": DOWN, "started_at": None, "uptime_s": None, "pid": None, "host": None}

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent
 from django.http import Http404, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
+from redis.exceptions import RedisError
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -54,6 +55,10 @@ def error_response(
         status=status,
         content_type="application/json",
     )
+
+
+CACHE_UNAVAILABLE = "CACHE_UNAVAILABLE"
+CACHE_UNAVAILABLE_MESSAGE = "The shared cache (Redis) is unreachable; retry shortly."
 
 
 def _drf_code(exc: exceptions.APIException) -> str:
@@ -122,6 +127,13 @@ def exception_handler(exc: Exception, context: dict) -> Response:
     if isinstance(exc, SuspiciousOperation):
         return Response(error_body("MALFORMED_REQUEST", "The request could not be read."), 400)
 
+    if isinstance(exc, RedisError):
+        # What needs the cache and has no safe fallback (signed-request replay protection, the
+        # login limiter, live prices for order entry) fails closed, retryable.
+        set_rollback()
+        logger.warning("cache unreachable: %r", exc)
+        return Response(error_body(CACHE_UNAVAILABLE, CACHE_UNAVAILABLE_MESSAGE), status=503)
+
     if isinstance(exc, ApplicationError):
         set_rollback()
         return Response(error_body(exc.code, exc.message, exc.details), status=exc.status_code)
@@ -166,6 +178,9 @@ class ApiExceptionMiddleware:
             return None
         if isinstance(exception, Http404):
             return error_response("NOT_FOUND", "Not found", 404)
+        if isinstance(exception, RedisError):
+            logger.warning("cache unreachable: %r", exception)
+            return error_response(CACHE_UNAVAILABLE, CACHE_UNAVAILABLE_MESSAGE, 503)
         logger.exception("unhandled exception on %s %s", request.method, request.path)
         return error_response("INTERNAL_ERROR", "Internal server error", 500)
 

@@ -1,15 +1,21 @@
 """Rate limits per credential and route class on django-ratelimit: a DRF throttle, a header hook."""
 
+import logging
 import re
+import threading
+import time
 from fractions import Fraction
 
 from django.conf import settings
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
+from redis.exceptions import RedisError
 from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
 from kernel.identity import client_ip
+
+logger = logging.getLogger(__name__)
 
 HEADER_LIMIT = "X-RateLimit-Limit"
 HEADER_REMAINING = "X-RateLimit-Remaining"
@@ -63,14 +69,47 @@ def _ip_key(request: HttpRequest) -> str:
     return f"ip:{client_ip(request)}"
 
 
+class LocalWindows:
+    """Fixed-window counters in this process: the limiter while the shared cache is down.
+
+    Each process then allows the full rate, so N processes allow up to N times the limit for
+    as long as Redis is away: a bounded degradation, chosen over refusing all order flow.
+    """
+
+    def __init__(self) -> None:
+        self._counts: dict[tuple[str, int], int] = {}
+        self._lock = threading.Lock()
+
+    def usage(self, key: str, rate: str, *, increment: bool) -> dict:
+        limit, period = rate_parse(rate)
+        now = time.time()
+        window = int(now // period)
+        with self._lock:
+            if len(self._counts) > 10_000:
+                self._counts = {k: v for k, v in self._counts.items() if k[1] >= window}
+            count = self._counts.get((key, window), 0) + (1 if increment else 0)
+            if increment:
+                self._counts[(key, window)] = count
+        return {
+            "count": count,
+            "limit": limit,
+            "should_limit": count > limit,
+            "time_left": int((window + 1) * period - now),
+        }
+
+
+local_windows = LocalWindows()
+
+
 def _usage(request: HttpRequest, *, rate_class: str, key: str, rate: str, increment: bool):
-    return get_usage(
-        request,
-        group=f"api:{rate_class}",
-        key=lambda _group, _request: key,
-        rate=rate,
-        increment=increment,
-    )
+    group = f"api:{rate_class}"
+    try:
+        return get_usage(
+            request, group=group, key=lambda _group, _request: key, rate=rate, increment=increment
+        )
+    except RedisError as exc:
+        logger.warning("rate limits: shared cache unreachable (%r); counting in process", exc)
+        return local_windows.usage(f"{group}:{key}", rate, increment=increment)
 
 
 def rate_limit_headers(usage: dict) -> dict[str, str]:

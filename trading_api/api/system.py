@@ -22,14 +22,23 @@ class HealthView(APIView):
     rate_class = None
 
     @extend_schema(
-        responses=inline_serializer("Health", {"status": serializers.CharField()}),
+        responses=inline_serializer(
+            "Health", {"status": serializers.CharField(), "checks": serializers.DictField()}
+        ),
         auth=[],
     )
     def get(self, request):
         if health.database_check() != health.UP:
             body = error_body("SERVICE_UNAVAILABLE", "Database unreachable", {"database": "down"})
             return Response(body, status=503)
-        return Response({"status": "ok"})
+        # Alive without the cache (reads, cancels and the kill switch work): 200, "degraded".
+        cache = health.cache_check()
+        return Response(
+            {
+                "status": "ok" if cache == health.UP else "degraded",
+                "checks": {"database": health.UP, "cache": cache},
+            }
+        )
 
 
 def _timestamp(epoch: float | None) -> datetime | None:

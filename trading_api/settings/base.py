@@ -146,6 +146,8 @@ if REDIS_URL:
         "default": {
             "BACKEND": "kernel.cache.SharedPoolRedisCache",
             "LOCATION": REDIS_URL,
+            # An unreachable Redis is an error within a second, not a hung request.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="trading"),
         }
     }

@@ -29,12 +29,23 @@ class Command(BaseCommand):
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stopping.set)
+        # A lost lock (the database dropped the lock's connection) ends one term as leader; the
+        # process goes back to standby and leads again once it re-takes the lock, so an outage
+        # of the database needs no process supervisor to bring the engine back.
+        while not stopping.is_set():
+            lock = leader_lock_for_database()
+            if await self._acquire(lock, stopping, standby_poll):
+                await self._lead(lock, stopping, standby_poll)
 
-        lock = leader_lock_for_database()
+    async def _acquire(self, lock, stopping: asyncio.Event, standby_poll: float) -> bool:
+        """Wait for the leader lock; return False when asked to stop first."""
         announced = False
         while not stopping.is_set():
-            if await asyncio.to_thread(lock.try_acquire):
-                break
+            try:
+                if await asyncio.to_thread(lock.try_acquire):
+                    return True
+            except Exception:  # the database is down: keep waiting, as a standby would
+                logger.exception("engine could not try the leader lock")
             if not announced:
                 logger.info("engine standby: another engine is the leader")
                 self.stdout.write("standby: waiting for the leader lock", ending="\n")
@@ -42,10 +53,11 @@ class Command(BaseCommand):
                 announced = True
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), timeout=standby_poll)
-        if stopping.is_set():
-            lock.release()
-            return
+        await asyncio.to_thread(lock.release)
+        return False
 
+    async def _lead(self, lock, stopping: asyncio.Event, standby_poll: float) -> None:
+        """Run the engine until the lock is lost or the process is asked to stop."""
         self.stdout.write("leader: engine running", ending="\n")
         self.stdout.flush()
         engine = Engine(mode="services")
@@ -54,7 +66,7 @@ class Command(BaseCommand):
             while True:
                 await asyncio.sleep(standby_poll)
                 if not await asyncio.to_thread(lock.is_held):
-                    logger.error("engine lost the leader lock; stopping")
+                    logger.error("engine lost the leader lock; back to standby")
                     engine.stop()
                     return
 

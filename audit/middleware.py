@@ -3,12 +3,14 @@
 import logging
 import time
 
+from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpRequest
 
 from audit.context import actor_current, audit_request_bound
 from audit.services import audit_api_call_record
 from kernel.api.parsers import json_loads
+from kernel.api.ratelimit import auth_failure_count, rate_parse
 
 logger = logging.getLogger(__name__)
 
@@ -113,7 +115,18 @@ class AuditMiddleware:
         return response
 
     def _record(self, request, response, action, params, started) -> None:
-        if params is None:
+        if action == "auth.failed":
+            # A flood of bad credentials costs bounded storage: no query or body is kept, the
+            # first failure of a source in the window is a row, and reaching the limit (after
+            # which the source is refused before authentication) is one more row with the count.
+            failures = auth_failure_count(request)
+            if failures == 1:
+                params = {}
+            elif failures == rate_parse(settings.RATE_LIMIT_AUTH_FAILURES)[0]:
+                action, params = "auth.flood", {"failures": failures}
+            else:
+                return
+        elif params is None:
             params = request_params(request)
         try:
             audit_api_call_record(

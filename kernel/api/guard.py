@@ -14,8 +14,11 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
 from kernel.api.errors import error_response
+from kernel.api.ratelimit import HEADER_RESET, pre_auth_refusal, rate_limit_headers
 
 _BRACKETS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
+# Load-balancer probes are never refused for their rate.
+_UNLIMITED_PATHS = frozenset({"/api/v1/health"})
 _HTML_STATUS_CODES = {
     400: "MALFORMED_REQUEST",
     403: "PERMISSION_DENIED",
@@ -89,6 +92,15 @@ class RequestGuardMiddleware:
             return _too_large()
 
     def _refusal(self, request: HttpRequest) -> HttpResponse | None:
+        if request.path not in _UNLIMITED_PATHS and (usage := pre_auth_refusal(request)):
+            headers = rate_limit_headers(usage)
+            response = error_response(
+                "RATE_LIMITED", "Too many requests or refused credentials from this source.", 429
+            )
+            for name, value in headers.items():
+                response[name] = value
+            response["Retry-After"] = headers[HEADER_RESET]
+            return response
         if _declared_length(request) > settings.API_MAX_BODY_BYTES:
             return _too_large()
         content_type = request.META.get("CONTENT_TYPE", "")

@@ -190,3 +190,59 @@ class RateLimitHeadersMiddleware:
             for name, value in rate_limit_headers(usage).items():
                 response[name] = value
         return response
+
+
+# --- before authentication: floods by client IP, failed credentials by IP and key id -----------
+
+
+def claimed_key_id(request: HttpRequest) -> str:
+    """The API key id a request names (signed or simple), whether or not it verifies."""
+    key_id = request.META.get("HTTP_X_API_KEY", "")
+    if not key_id:
+        header = request.META.get("HTTP_AUTHORIZATION", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() == "api-key":
+            key_id = token.partition(".")[0]
+    return key_id[:64]
+
+
+def _failure_keys(request: HttpRequest) -> list[str]:
+    keys = [f"ip:{client_ip(request)}"]
+    if key_id := claimed_key_id(request):
+        keys.append(f"key:{key_id}")
+    return keys
+
+
+def auth_failure_count(request: HttpRequest) -> int:
+    """Count one refused credential against the client IP and the key id it named; return the
+    higher of the two counts in the current window (1 for the first failure)."""
+    rate = settings.RATE_LIMIT_AUTH_FAILURES
+    counts = [
+        _usage(request, rate_class="auth-failures", key=key, rate=rate, increment=True)
+        for key in _failure_keys(request)
+    ]
+    return max((usage or {}).get("count", 1) for usage in counts)
+
+
+def pre_auth_refusal(request: HttpRequest) -> dict | None:
+    """Return the usage that refuses this request before authentication, else None.
+
+    Two budgets, checked before any credential is looked at: every request of a client IP
+    (`RATE_LIMIT_IP`), and the refused credentials of an IP or a key id
+    (`RATE_LIMIT_AUTH_FAILURES`): past it, the source gets 429 until the window ends.
+    """
+    ip_usage = _usage(
+        request,
+        rate_class="ip",
+        key=f"ip:{client_ip(request)}",
+        rate=settings.RATE_LIMIT_IP,
+        increment=True,
+    )
+    if ip_usage is not None and ip_usage["should_limit"]:
+        return ip_usage
+    rate = settings.RATE_LIMIT_AUTH_FAILURES
+    for key in _failure_keys(request):
+        usage = _usage(request, rate_class="auth-failures", key=key, rate=rate, increment=False)
+        if usage is not None and usage["count"] >= usage["limit"]:
+            return usage
+    return None

@@ -316,6 +316,10 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
+# Before authentication: all requests of one client IP, and refused credentials per client IP
+# and per key id (past it, the source gets 429 until the window ends).
+RATE_LIMIT_IP = env.str("RATE_LIMIT_IP", default="200/s")
+RATE_LIMIT_AUTH_FAILURES = env.str("RATE_LIMIT_AUTH_FAILURES", default="20/m")
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_CACHE_PREFIX = "rl:"
 # Idempotency keys live 24 h; a claim still in flight after the lease is taken as abandoned.

@@ -203,6 +203,13 @@ class ServiceUnavailableError(ServerError):
     retryable = True
 
 
+class CacheUnavailableError(ServiceUnavailableError):
+    """503: the server's shared cache (Redis) is down and this request needs it (a signed
+    request's replay protection, login, live prices for an order); retried like any 503."""
+
+    code_name = "CACHE_UNAVAILABLE"
+
+
 class GatewayTimeoutError(ServerError):
     status_code = 504
     retryable = True

@@ -1,0 +1,179 @@
+"""A flood of bad credentials from one address against a legitimate caller from another.
+
+Starts `manage.py serve` on a fresh SQLite database, measures a legitimate caller's
+`GET /api/v1/balances` latency alone (the baseline), then again while another loopback address
+(127.0.0.2) floods `POST /api/v1/orders` with a wrong API key and a 64 KB body. Prints the
+caller's p50/p99 and the ratio to the baseline, what the flood got back, and the audit rows and
+database growth it cost. `--compare ROOT` runs the same against another checkout of the project
+(e.g. the commit before the flood limits) in the same run.
+
+    .venv/bin/python bench/bench_flood.py [--seconds 10] [--compare /path/to/old/checkout]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import sqlite3
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+from common import PYTHON, ROOT, free_port, percentile, wait_until_up
+
+BODY = json.dumps({"symbol": "AAPL", "side": "buy", "quantity": "1", "note": "x" * 64_000})
+
+
+def _manage(root: Path, env: dict, *args: str) -> str:
+    result = subprocess.run(
+        [PYTHON, "manage.py", *args], cwd=root, env=env, capture_output=True, text=True
+    )
+    if result.returncode != 0:
+        raise SystemExit(f"manage.py {' '.join(args)} failed:\n{result.stderr}")
+    return result.stdout
+
+
+def _legit(base: str, headers: dict, seconds: float) -> list[float]:
+    samples = []
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            began = time.perf_counter()
+            response = client.get("/api/v1/balances")
+            samples.append((time.perf_counter() - began) * 1000)
+            assert response.status_code == 200, response.text
+    return samples
+
+
+def _flood(base: str, stop: threading.Event, statuses: Counter) -> None:
+    transport = httpx.HTTPTransport(local_address="127.0.0.2")
+    headers = {"Authorization": "Api-Key kflood.wrong", "Content-Type": "application/json"}
+    with httpx.Client(base_url=base, transport=transport, headers=headers, timeout=30) as client:
+        while not stop.is_set():
+            try:
+                statuses[client.post("/api/v1/orders", content=BODY).status_code] += 1
+            except httpx.HTTPError:
+                statuses["error"] += 1
+
+
+def run(root: Path, seconds: float, flooders: int) -> dict:
+    with tempfile.TemporaryDirectory(prefix="bench-flood-") as tmp:
+        database = Path(tmp) / "db.sqlite3"
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "trading_api.settings",
+            "LOCAL_DIR": tmp,
+            "SQLITE_PATH": str(database),
+            "ENGINE_EMBEDDED": "false",
+            "RATE_LIMIT_DATA": "100000/s",
+            "LOG_LEVEL": "ERROR",
+        }
+        env.pop("DATABASE_URL", None)
+        env.pop("REDIS_URL", None)
+        password = secrets.token_urlsafe(16)
+        _manage(root, env, "migrate", "--noinput", "-v0")
+        _manage(root, env, "seed_demo", "-v0")
+        key = json.loads(
+            _manage(
+                root, env, "create_api_key", "--username", "admin", "--account", "Demo",
+                "--scopes", "read", "--scheme", "simple", "--json",
+                "--rate-limits", json.dumps({"data": "100000/s"}),
+            )
+        )  # fmt: skip
+        headers = {"Authorization": f"Api-Key {key['key_id']}.{key['secret']}"}
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen(
+            [PYTHON, "manage.py", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=root,
+            env={**env, "DEMO_ADMIN_PASSWORD": password},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            wait_until_up(base, server)
+            _legit(base, headers, 1.0)  # warm-up
+            alone = _legit(base, headers, seconds)
+            rows_before = _audit_rows(database)
+            size_before = _size(database)
+            stop, statuses = threading.Event(), Counter()
+            threads = [
+                threading.Thread(target=_flood, args=(base, stop, statuses))
+                for _ in range(flooders)
+            ]
+            for thread in threads:
+                thread.start()
+            began = time.monotonic()
+            flooded = _legit(base, headers, seconds)
+            stop.set()
+            for thread in threads:
+                thread.join()
+            elapsed = time.monotonic() - began
+        finally:
+            os.killpg(server.pid, signal.SIGTERM)
+            server.wait(timeout=30)
+        return {
+            "alone": alone,
+            "flooded": flooded,
+            "statuses": statuses,
+            "flood_rps": sum(statuses.values()) / elapsed,
+            "audit_rows": _audit_rows(database) - rows_before,
+            "growth_mb": (_size(database) - size_before) / 1e6,
+        }
+
+
+def _audit_rows(database: Path) -> int:
+    with sqlite3.connect(database) as conn:
+        return conn.execute("SELECT count(*) FROM audit_auditentry").fetchone()[0]
+
+
+def _size(database: Path) -> int:
+    return sum(p.stat().st_size for p in database.parent.glob(database.name + "*"))
+
+
+def _report(name: str, result: dict) -> None:
+    alone, flooded = result["alone"], result["flooded"]
+    p50a, p99a = statistics.median(alone), percentile(alone, 0.99)
+    p50f, p99f = statistics.median(flooded), percentile(flooded, 0.99)
+    statuses = ", ".join(f"{k}: {v}" for k, v in sorted(result["statuses"].items(), key=str))
+    print(f"\n{name}")
+    print(f"  legitimate GET /balances alone     p50 {p50a:7.2f} ms  p99 {p99a:7.2f} ms")
+    print(
+        f"  ... during the flood               p50 {p50f:7.2f} ms  p99 {p99f:7.2f} ms"
+        f"   ratio p50 {p50f / p50a:4.2f}x  p99 {p99f / p99a:4.2f}x"
+    )
+    print(f"  flood answered {result['flood_rps']:7.1f} req/s ({statuses})")
+    print(
+        f"  audit rows written during the flood: {result['audit_rows']}, "
+        f"database growth {result['growth_mb']:.2f} MB"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--flooders", type=int, default=4, help="flooding threads")
+    parser.add_argument("--compare", type=Path, help="another checkout to run the same against")
+    args = parser.parse_args()
+    print(
+        f"one daphne process (embedded, SQLite), loopback; {args.flooders} flooding threads "
+        f"from 127.0.0.2, {args.seconds:g} s per phase"
+    )
+    if args.compare:
+        _report(
+            f"compared checkout ({args.compare})", run(args.compare, args.seconds, args.flooders)
+        )
+    _report(f"this checkout ({ROOT})", run(ROOT, args.seconds, args.flooders))
+
+
+if __name__ == "__main__":
+    main()

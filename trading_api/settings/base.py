@@ -330,6 +330,10 @@ CELERY_BEAT_SCHEDULE["idempotency-purge-expired"] = {
     "schedule": 3600.0,
 }
 # PostgreSQL advisory lock that serializes appends to the audit hash chain.
+# Signed checkpoints of the audit chain (audit/anchors.py): the HMAC key, which the database
+# must not hold, and the append-only file the web role cannot write. Unset key: no checkpoints.
+AUDIT_ANCHOR_KEY = env.str("AUDIT_ANCHOR_KEY", default="")
+AUDIT_ANCHOR_PATH = env.str("AUDIT_ANCHOR_PATH", default=str(LOCAL_DIR / "audit-anchors.jsonl"))
 AUDIT_CHAIN_LOCK_KEY = env.int("AUDIT_CHAIN_LOCK_KEY", default=7_340_002)
 
 # Decimal precision shared by every money, price and quantity column.

@@ -123,3 +123,18 @@ def portfolio_summary(*, account: Account) -> dict[str, Any]:
         "dd_zone": zone,
         "risk_level": risk_level_effective(account_id=account.pk, drawdown_pct=drawdown),
     }
+
+
+def account_trading_overview(*, account_id: int) -> dict[str, Any]:
+    """The kill-switch view of an account: effective trading state, what is open, the DD zone."""
+    drawdown = drawdown_status(account_id=account_id)
+    return {
+        "trading_state": trading_state_effective(account_id=account_id),
+        "open_orders": Order.objects.filter(
+            account_id=account_id, status__in=[*WORKING_STATUSES, OrderStatus.NEW]
+        ).count(),
+        "open_positions": Position.objects.filter(account_id=account_id)
+        .exclude(quantity=0)
+        .count(),
+        "dd_zone": drawdown["dd_zone"],
+    }

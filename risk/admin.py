@@ -157,7 +157,9 @@ class RiskConfigForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         instance_symbols = (self.instance.allowed_symbols, self.instance.blocked_symbols)
         for name in ("allowed_symbols", "blocked_symbols"):
-            self.fields[name].choices = _symbol_choices(*instance_symbols)
+            field = self.fields[name]
+            assert isinstance(field, forms.MultipleChoiceField)
+            field.choices = _symbol_choices(*instance_symbols)
         zones = {zone["zone"]: zone for zone in self.instance.dd_zones or []}
         for zone, threshold, multiplier in ZONE_ROWS:
             self.initial.setdefault(threshold, zones.get(zone, {}).get("drawdown_pct"))
@@ -197,7 +199,7 @@ class RiskConfigForm(forms.ModelForm):
         try:
             proposed = services.risk_config_validate(changes={"dd_zones": zones})
         except RiskConfigInvalid as error:
-            self.add_error(None, error.details["fields"]["dd_zones"])
+            self.add_error(None, (error.details or {}).get("fields", {}).get("dd_zones"))
             return cleaned
         if proposed != current:
             changes["dd_zones"] = zones

@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import URLPattern, URLResolver, include, path, re_path
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView
 
@@ -31,7 +33,12 @@ api_v1: list[URLPattern | URLResolver] = [
     re_path(r"^.*$", api_not_found),
 ]
 
+admin.site.site_header = "Trading back-office admin"
+admin.site.site_title = "Trading back-office admin"
+admin.site.index_title = "Risk, trading control, accounts and keys"
+
 urlpatterns = [
+    path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static("favicon.svg"))),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     re_path(r"^api/", api_not_found),

@@ -2,9 +2,9 @@
 
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
-from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView
 

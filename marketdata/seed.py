@@ -180,12 +180,13 @@ def sample_candles_csv(
     a symbol that is not a demo instrument.
     """
     spec = next(spec for spec in DEMO_INSTRUMENTS if spec["symbol"] == symbol.upper())
-    tick, lot = spec["tick_size"].normalize(), spec["min_quantity"].normalize()
+    instrument = Instrument(**spec)
+    tick, lot = instrument.tick_size.normalize(), instrument.min_quantity.normalize()
     walk = PriceWalk(
         seed=f"{spec['sim_seed']}:{seed}",
-        price=spec["sim_initial_price"],
-        drift=spec["sim_drift"],
-        volatility=spec["sim_volatility"],
+        price=instrument.sim_initial_price,
+        drift=instrument.sim_drift,
+        volatility=instrument.sim_volatility,
     )
     sizes = random.Random(f"{spec['sim_seed']}:{seed}:sizes")
     seconds = INTERVAL_SECONDS[interval]

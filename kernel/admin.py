@@ -39,8 +39,7 @@ class DecimalDisplay(BaseModelAdmin):
 
     formfield_overrides = {models.DecimalField: {"widget": DecimalInput}}
 
-    def get_list_display(self, request):
-        names = super().get_list_display(request)  # type: ignore[misc]
+    def _normalised(self, names):
         decimals = {
             field.name: field
             for field in self.model._meta.get_fields()
@@ -50,6 +49,16 @@ class DecimalDisplay(BaseModelAdmin):
             _decimal_column(decimals[name]) if isinstance(name, str) and name in decimals else name
             for name in names
         ]
+
+    def get_list_display(self, request):
+        return self._normalised(super().get_list_display(request))  # type: ignore[misc]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fields
+        # A view-only page shows every field read-only: decimals as people read them there too.
+        return self._normalised(fields)
 
 
 class ReadOnlyAdmin(DecimalDisplay, admin.ModelAdmin):

@@ -49,3 +49,14 @@ def test_decimals_are_shown_normalised(staff_client, account, aapl):
     assert '<td class="field-quantity">10</td>' in text
     assert '<td class="field-realized_pnl">12.5</td>' in text
     assert "0000000000" not in text
+
+
+def test_a_view_only_page_shows_decimals_normalised(staff_client, account, aapl):
+    position = _position(account, aapl, "10")
+
+    page = staff_client.get(f"/admin/portfolio/position/{position.pk}/change/")
+
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert '<div class="readonly">12.5</div>' in text
+    assert "0000000000" not in text

@@ -99,7 +99,11 @@ class RiskConfigVersionInline(ReadOnlyAdmin, admin.TabularInline):
         if obj.version == obj.config.version:
             return "current"
         url = reverse("admin:risk_riskconfig_restore", args=[obj.config_id, obj.version])
-        return format_html('<a class="button" href="{}">Restore v{}</a>', url, obj.version)
+        return format_html(
+            '<a class="button" style="white-space: nowrap" href="{}">Restore v{}</a>',
+            url,
+            obj.version,
+        )
 
 
 ZONE_ROWS = [
@@ -119,7 +123,7 @@ def _zone_threshold(zone: str) -> forms.DecimalField:
         required=False,
         min_value=Decimal("0"),
         max_value=Decimal("100"),
-        label=f"{zone} zone from drawdown (%)",
+        label=f"{zone.capitalize()} zone from drawdown (%)",
     )
 
 
@@ -128,7 +132,7 @@ def _zone_multiplier() -> forms.DecimalField:
         required=False,
         min_value=Decimal("0"),
         max_value=Decimal("1"),
-        label="risk multiplier (0 to 1)",
+        label="Risk multiplier (0 to 1)",
     )
 
 

@@ -62,6 +62,10 @@ class TradingControlAdmin(AdminRoleAccess, admin.ModelAdmin):
     def has_add_permission(self, request, *args) -> bool:
         return False
 
+    def changelist_view(self, request, extra_context=None):
+        title = "Kill switch: choose accounts, then stop, set reduce-only or start (with a reason)"
+        return super().changelist_view(request, {"title": title, **(extra_context or {})})
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 

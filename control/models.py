@@ -8,5 +8,5 @@ class TradingControl(Account):
 
     class Meta:
         proxy = True
-        verbose_name = "kill switch (trading control)"
-        verbose_name_plural = "kill switch (trading control)"
+        verbose_name = "account"
+        verbose_name_plural = "kill switch"

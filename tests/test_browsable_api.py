@@ -50,4 +50,4 @@ def test_the_admin_names_the_product(staff_client):
 
     assert "Trading back-office admin" in page
     assert "favicon.svg" in page
-    assert "Kill switch (trading control)" in page
+    assert "Kill switch" in page

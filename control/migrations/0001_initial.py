@@ -4,25 +4,23 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('access', '0002_roles'),
+        ("access", "0002_roles"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TradingControl',
-            fields=[
-            ],
+            name="TradingControl",
+            fields=[],
             options={
-                'verbose_name': 'account',
-                'verbose_name_plural': 'kill switch',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "account",
+                "verbose_name_plural": "kill switch",
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('access.account',),
+            bases=("access.account",),
         ),
     ]

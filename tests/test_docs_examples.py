@@ -21,6 +21,7 @@ PAGES = [
     ROOT / "docs" / "marketdata.md",
     ROOT / "docs" / "orders.md",
     ROOT / "docs" / "backtests.md",
+    ROOT / "client" / "README.md",
 ]
 RUNNABLE = {"sh", "python", "console"}
 # Blocks of these languages are commands or code: each runs, or says `not-run` (a listing of an
@@ -33,10 +34,11 @@ _DOCUMENTED_SERVER = re.compile(r"(?:127\.0\.0\.1|localhost):8000")
 _PREAMBLE = """
 set +eu
 source "$DOCS_STATE" 2>/dev/null
-set -a -euo pipefail
+set -euo pipefail
 curl() { command curl --fail-with-body --show-error "$@"; }
 """
-_SAVE_STATE = '\n{ export -p; declare -f; } > "$DOCS_STATE"\n'
+# Every variable (exported or not, as in a person's shell) and function, for the next block.
+_SAVE_STATE = '\n{ declare -p; declare -f; } > "$DOCS_STATE"\n'
 
 
 @dataclass(frozen=True)

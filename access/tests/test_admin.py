@@ -237,3 +237,6 @@ def test_the_key_form_shows_rate_limits_as_fields_not_json(staff_client, trader,
     assert refused.status_code == 200
     api_key.refresh_from_db()
     assert api_key.rate_limits == {"data": "30/m"}
+    # The one change that went through is audited with the staff user as the actor.
+    (entry,) = AuditEntry.objects.filter(action="api_key.updated")
+    assert entry.actor_username == admin_user.get_username()

@@ -213,7 +213,9 @@ def test_staff_without_the_admin_role_cannot_manage_keys(account):
     assert client.get("/admin/auth/user/").status_code == 403
 
 
-def test_the_key_form_shows_rate_limits_as_fields_not_json(staff_client, trader, account, settings):
+def test_the_key_form_shows_rate_limits_as_fields_not_json(
+    staff_client, admin_user, trader, account, settings
+):
     api_key, _ = key_make(user=trader, account=account, scopes=["read"])
     staff_client.post(
         f"/admin/access/apikey/{api_key.pk}/change/",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
@@ -15,6 +16,7 @@ from access.enums import ApiKeyScheme, Scope
 from access.errors import AccessValidationError
 from access.models import Account, ApiKey, Membership
 from access.selectors import user_roles
+from access.services import RATE_LIMIT_CLASSES
 
 User = get_user_model()
 
@@ -69,7 +71,18 @@ class ApiKeyAddForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="IP addresses or CIDR networks, one per line or comma-separated; empty = any.",
     )
-    rate_limits = forms.JSONField(required=False, help_text='e.g. {"data": "20/s"}')
+    rate_limit_data = forms.CharField(
+        required=False,
+        max_length=16,
+        label="rate limit: data endpoints",
+        help_text="Requests per s, m, h or d, e.g. 20/s. Empty: the server default.",
+    )
+    rate_limit_trading = forms.CharField(
+        required=False,
+        max_length=16,
+        label="rate limit: trading endpoints",
+        help_text="Order entry, cancel and control, e.g. 2/s. Empty: the server default.",
+    )
 
     class Meta:
         model = ApiKey
@@ -82,23 +95,37 @@ class ApiKeyAddForm(forms.ModelForm):
             "public_key",
             "expires_at",
             "allowed_ips",
-            "rate_limits",
+            "rate_limit_data",
+            "rate_limit_trading",
         ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk and "allowed_ips" in self.fields:
             self.initial["allowed_ips"] = "\n".join(self.instance.allowed_ips)
+        for route_class in RATE_LIMIT_CLASSES:
+            field = self.fields[f"rate_limit_{route_class}"]
+            field.widget.attrs["placeholder"] = settings.RATE_LIMITS.get(route_class, "")
+            if self.instance.pk:
+                self.initial[f"rate_limit_{route_class}"] = self.instance.rate_limits.get(
+                    route_class, ""
+                )
 
     def clean_allowed_ips(self) -> list[str]:
         raw = self.cleaned_data.get("allowed_ips") or ""
         return [part.strip() for part in raw.replace(",", "\n").splitlines() if part.strip()]
 
-    def clean_rate_limits(self) -> dict:
-        return self.cleaned_data.get("rate_limits") or {}
+    def _rate_limits(self, data: dict) -> dict[str, str]:
+        limits = {
+            route_class: (data.get(f"rate_limit_{route_class}") or "").strip()
+            for route_class in RATE_LIMIT_CLASSES
+        }
+        data["rate_limits"] = {name: rate for name, rate in limits.items() if rate}
+        return data["rate_limits"]
 
     def clean(self):
         data = super().clean() or {}
+        self._rate_limits(data)
         if self.errors:
             return data
         try:
@@ -120,10 +147,18 @@ class ApiKeyAddForm(forms.ModelForm):
 
 class ApiKeyChangeForm(ApiKeyAddForm):
     class Meta(ApiKeyAddForm.Meta):
-        fields = ["name", "scopes", "expires_at", "allowed_ips", "rate_limits"]
+        fields = [
+            "name",
+            "scopes",
+            "expires_at",
+            "allowed_ips",
+            "rate_limit_data",
+            "rate_limit_trading",
+        ]
 
     def clean(self):
         data = forms.ModelForm.clean(self) or {}
+        self._rate_limits(data)
         if self.errors:
             return data
         try:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from django.contrib.admin.options import BaseModelAdmin
-
 from access.enums import Role
 from access.selectors import user_roles
+from kernel.admin import DecimalDisplay
 
 
-class AdminRoleAccess(BaseModelAdmin):
+class AdminRoleAccess(DecimalDisplay):
     """Staff users with the admin role manage these models without per-model Django permissions."""
 
     def _is_admin_role(self, request) -> bool:

@@ -45,6 +45,7 @@ class TradeSerializer(serializers.ModelSerializer):
     entry_price = DecimalOutputField()
     exit_price = DecimalOutputField()
     pnl = DecimalOutputField()
+    gross_pnl = DecimalOutputField()
     pnl_pct = DecimalOutputField()
     fees = DecimalOutputField()
     initial_stop = DecimalOutputField()
@@ -62,6 +63,7 @@ class TradeSerializer(serializers.ModelSerializer):
             "opened_at",
             "closed_at",
             "pnl",
+            "gross_pnl",
             "pnl_pct",
             "fees",
             "initial_stop",

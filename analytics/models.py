@@ -5,6 +5,7 @@ from django.db.models import Q
 
 from analytics.enums import SignalDecision, SignalDirection
 from kernel.db.fields import decimal_field
+from kernel.decimals import decimal_display
 from kernel.enums import Side
 
 
@@ -59,7 +60,7 @@ class Trade(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"trade {self.pk} {self.side} {self.quantity} {self.instrument_id}"
+        return f"trade {self.pk} {self.side} {decimal_display(self.quantity)} {self.instrument_id}"
 
 
 class Signal(models.Model):

@@ -187,6 +187,8 @@ def performance_get(*, account: Account, start: datetime, end: datetime) -> dict
         wins=Count("id", filter=Q(pnl__gt=0)),
         losses=Count("id", filter=Q(pnl__lt=0)),
         total_pnl=ExactSum("pnl"),
+        gross_pnl=ExactSum("gross_pnl"),
+        fees=ExactSum("fees"),
         gross_win=ExactSum("pnl", filter=Q(pnl__gt=0)),
         gross_loss=ExactSum("pnl", filter=Q(pnl__lt=0)),
         total_r=ExactSum("r_multiple"),
@@ -209,6 +211,8 @@ def performance_get(*, account: Account, start: datetime, end: datetime) -> dict
         "losses": losses,
         "win_rate": _q(Decimal(wins) / count * HUNDRED) if count else None,
         "total_pnl": total_pnl,
+        "gross_pnl": totals["gross_pnl"] or ZERO,
+        "fees": totals["fees"] or ZERO,
         "total_r": total_r,
         "avg_r": _q(total_r / totals["with_r"]) if totals["with_r"] else None,
         "profit_factor": _q(gross_win / -gross_loss) if gross_loss else None,
@@ -220,4 +224,38 @@ def performance_get(*, account: Account, start: datetime, end: datetime) -> dict
         "max_drawdown_pct": curves["max_drawdown_pct"],
         "equity_curve": curves["equity_curve"],
         "drawdown_curve": curves["drawdown_curve"],
+        "notes": performance_notes(
+            trades=count,
+            losses=losses,
+            days_of_returns=len(curves["returns"]),
+            curve_points=len(curves["equity_curve"]),
+        ),
     }
+
+
+def performance_notes(
+    *, trades: int, losses: int, days_of_returns: int, curve_points: int
+) -> list[str]:
+    """Why figures of a short or empty history are null or thin, in words (empty: none are)."""
+    notes = []
+    if not trades:
+        notes.append(
+            "No trade closed in the period: win_rate, expectancy, avg_win, avg_loss, avg_r and "
+            "profit_factor are null until one does."
+        )
+    elif not losses:
+        notes.append(
+            "No losing trade in the period: profit_factor is null (no losses to divide by)."
+        )
+    if days_of_returns < 2:
+        notes.append(
+            f"Sharpe and Sortino need daily returns of at least 2 days; the period has "
+            f"{days_of_returns}. Equity snapshots are taken every EQUITY_SNAPSHOT_INTERVAL_S "
+            "seconds while the engine runs, or trades close on more days."
+        )
+    if curve_points < 2:
+        notes.append(
+            f"The equity curve has {curve_points} point(s): one per UTC day with an equity "
+            "snapshot (or per closed trade without snapshots)."
+        )
+    return notes

@@ -104,7 +104,9 @@ class AuditMiddleware:
 
     def __call__(self, request):
         if not request.path.startswith("/api/"):
-            return self.get_response(request)
+            # Admin and dashboard changes are audited by their services with the staff user.
+            with audit_request_bound(request):
+                return self.get_response(request)
         started = time.perf_counter()
         params = request_params(request) if request.method in MUTATING_METHODS else None
         with audit_request_bound(request):

@@ -14,6 +14,7 @@ from orders.enums import WORKING_STATUSES, OrderStatus
 from orders.models import Order
 from portfolio.equity import drawdown_pct_of, equity_compute, equity_snapshot_latest
 from portfolio.models import Position
+from portfolio.selectors import close_price_get, fees_paid
 from risk.breaker import circuit_breaker_get, drawdown_status
 from risk.selectors import (
     dd_zone_for,
@@ -77,7 +78,8 @@ def risk_summary(*, account_id: int) -> dict[str, Any]:
 
 
 def portfolio_summary(*, account: Account) -> dict[str, Any]:
-    """Positions marked at the quote mid, cash, equity, PnL, exposure and the live drawdown.
+    """Positions marked at the quote mid (the close side named beside it), cash, equity, PnL net
+    of fees (gross and fees beside it), exposure and the live drawdown.
 
     Raises CurrencyMismatch (409) when a position is quoted in another currency than the base.
     """
@@ -85,6 +87,7 @@ def portfolio_summary(*, account: Account) -> dict[str, Any]:
     equity = current.equity
     values = [p.value for p in current.positions]
     unrealized = sum((p.unrealized_pnl for p in current.positions), Decimal(0))
+    fees = fees_paid(account_id=account.pk, currency=account.base_currency)
     latest = equity_snapshot_latest(account_id=account.pk)
     peak = equity if latest is None else max(latest.peak_equity, equity)
     drawdown = drawdown_pct_of(equity=equity, peak=peak)
@@ -99,6 +102,8 @@ def portfolio_summary(*, account: Account) -> dict[str, Any]:
                 "quantity": p.quantity,
                 "average_entry_price": p.average_entry_price,
                 "market_price": p.mark_price,
+                "mid_price": p.mark_price,
+                "close_price": close_price_get(symbol=p.symbol, quantity=p.quantity),
                 "market_value": p.value,
                 "unrealized_pnl": p.unrealized_pnl,
                 "realized_pnl": p.realized_pnl,
@@ -109,9 +114,13 @@ def portfolio_summary(*, account: Account) -> dict[str, Any]:
         "cash": current.cash,
         "positions_value": current.positions_value,
         "equity": equity,
-        "realized_pnl": current.realized_pnl,
+        # PnL is net of fees everywhere (as in /trades and /performance); gross and fees beside.
+        "realized_pnl": current.realized_pnl - fees,
+        "realized_pnl_gross": current.realized_pnl,
+        "fees": fees,
         "unrealized_pnl": unrealized,
-        "total_pnl": current.realized_pnl + unrealized,
+        "total_pnl": current.realized_pnl - fees + unrealized,
+        "total_pnl_gross": current.realized_pnl + unrealized,
         "exposure": {
             "gross": sum((abs(v) for v in values), Decimal(0)),
             "net": sum(values, Decimal(0)),
@@ -122,4 +131,19 @@ def portfolio_summary(*, account: Account) -> dict[str, Any]:
         "drawdown_pct": drawdown,
         "dd_zone": zone,
         "risk_level": risk_level_effective(account_id=account.pk, drawdown_pct=drawdown),
+    }
+
+
+def account_trading_overview(*, account_id: int) -> dict[str, Any]:
+    """The kill-switch view of an account: effective trading state, what is open, the DD zone."""
+    drawdown = drawdown_status(account_id=account_id)
+    return {
+        "trading_state": trading_state_effective(account_id=account_id),
+        "open_orders": Order.objects.filter(
+            account_id=account_id, status__in=[*WORKING_STATUSES, OrderStatus.NEW]
+        ).count(),
+        "open_positions": Position.objects.filter(account_id=account_id)
+        .exclude(quantity=0)
+        .count(),
+        "dd_zone": drawdown["dd_zone"],
     }

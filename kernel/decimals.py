@@ -112,3 +112,8 @@ def decimal_parse(text: str) -> Decimal:
     if not isinstance(text, str) or not _PLAIN.fullmatch(text):
         raise ValueError(f"{text!r} is not a plain decimal number")
     return Decimal(text)
+
+
+def decimal_display(value: object) -> str:
+    """A value as a person reads it: a finite Decimal in its text form, anything else as str."""
+    return decimal_text(value) if isinstance(value, Decimal) and value.is_finite() else str(value)

@@ -6,9 +6,9 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.conf import settings
 
-from kernel.decimals import step_floor
+from kernel.decimals import decimal_text, step_floor
 from marketdata.candles import bucket_start
-from marketdata.enums import AssetClass, CandleInterval, MarketDataSource
+from marketdata.enums import INTERVAL_SECONDS, AssetClass, CandleInterval, MarketDataSource
 from marketdata.models import Candle, Instrument
 from marketdata.services import candles_bulk_insert
 from marketdata.simulator import PriceWalk
@@ -168,3 +168,40 @@ def market_data_seed(*, now: datetime | None = None) -> str:
         f"{created} instrument(s) created, {len(DEMO_INSTRUMENTS) - created} kept; "
         f"{backfilled} one-minute candle(s) backfilled"
     )
+
+
+def sample_candles_csv(
+    *, symbol: str, interval: str, start: datetime, bars: int, seed: str = "sample"
+) -> str:
+    """The demo simulator's bars of `symbol` as an import_candles CSV (Date,Open,...,Volume).
+
+    The same walk as the seed's history, stepped six times per bar. Deterministic for the same
+    arguments: the file shipped in docs/samples/ is checked against it. Raises StopIteration for
+    a symbol that is not a demo instrument.
+    """
+    spec = next(spec for spec in DEMO_INSTRUMENTS if spec["symbol"] == symbol.upper())
+    instrument = Instrument(**spec)
+    tick, lot = instrument.tick_size.normalize(), instrument.min_quantity.normalize()
+    walk = PriceWalk(
+        seed=f"{spec['sim_seed']}:{seed}",
+        price=instrument.sim_initial_price,
+        drift=instrument.sim_drift,
+        volatility=instrument.sim_volatility,
+    )
+    sizes = random.Random(f"{spec['sim_seed']}:{seed}:sizes")
+    seconds = INTERVAL_SECONDS[interval]
+    dt = D(seconds) / _STEPS_PER_MINUTE
+    close = _on_tick(walk.price, tick)
+    lines = ["Date,Open,High,Low,Close,Volume"]
+    for index in range(bars):
+        stamp = start + timedelta(seconds=seconds * index)
+        prices = [_on_tick(walk.step(dt), tick) for _ in range(_STEPS_PER_MINUTE)]
+        open_, close = close, prices[-1]
+        volume = sum(
+            (step_floor(lot * sizes.randint(100, 2000), lot) for _ in range(_STEPS_PER_MINUTE)),
+            D(0),
+        )
+        when = stamp.date().isoformat() if seconds >= 86400 else stamp.isoformat()[:19] + "Z"
+        values = (open_, max(open_, *prices), min(open_, *prices), close, volume)
+        lines.append(",".join([when, *(decimal_text(value) for value in values)]))
+    return "\n".join(lines) + "\n"

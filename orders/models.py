@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from kernel.db.fields import decimal_field
+from kernel.decimals import decimal_display
 from orders.enums import OrderEventType, OrderSide, OrderStatus, OrderType, TimeInForce
 
 
@@ -68,7 +69,8 @@ class Order(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"order {self.pk} {self.side} {self.quantity} {self.instrument_id} ({self.status})"
+        quantity = decimal_display(self.quantity)
+        return f"order {self.pk} {self.side} {quantity} {self.instrument_id} ({self.status})"
 
     @property
     def remaining_quantity(self):

@@ -18,6 +18,34 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "currency", "account"]
 
 
+class OpenPositionFilter(admin.SimpleListFilter):
+    """Open positions by default: a flat position (quantity 0) is history, shown on request."""
+
+    title = "quantity"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [("open", "open"), ("flat", "flat"), ("all", "all")]
+
+    def value(self):
+        return super().value() or "open"
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.exclude(quantity=0)
+        if self.value() == "flat":
+            return queryset.filter(quantity=0)
+        return queryset
+
+
 @admin.register(Position)
 class PositionAdmin(ReadOnlyAdmin):
     list_display = [
@@ -29,7 +57,7 @@ class PositionAdmin(ReadOnlyAdmin):
         "opened_at",
         "updated_at",
     ]
-    list_filter = ["account"]
+    list_filter = [OpenPositionFilter, "account"]
 
 
 @admin.register(EquitySnapshot)

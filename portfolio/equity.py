@@ -49,18 +49,24 @@ class Equity:
         return self.cash + self.positions_value
 
 
-def mark_price_get(*, symbol: str, fallback: Decimal) -> Decimal:
-    """The quote's mid, else its last price, else `fallback` (no live quote)."""
+def quote_mid_get(*, symbol: str) -> Decimal | None:
+    """The live quote's mid, else its last price, else None (no live quote)."""
     try:
         quote = quote_get(symbol=symbol)
     except MarketDataUnavailable:
-        return fallback
+        return None
     bid, ask, last = quote.get("bid"), quote.get("ask"), quote.get("last")
     if bid not in (None, "") and ask not in (None, ""):
         return (Decimal(str(bid)) + Decimal(str(ask))) / 2
     if last not in (None, ""):
         return Decimal(str(last))
-    return fallback
+    return None
+
+
+def mark_price_get(*, symbol: str, fallback: Decimal) -> Decimal:
+    """The quote's mid, else its last price, else `fallback` (no live quote)."""
+    mid = quote_mid_get(symbol=symbol)
+    return fallback if mid is None else mid
 
 
 def equity_compute(*, account: Account) -> Equity:

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import BooleanField, F, Func, Q
 
 from kernel.db.fields import decimal_field
+from kernel.decimals import decimal_display
 
 
 class TotalIsSum(Func):
@@ -68,7 +69,7 @@ class Balance(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.account_id} {self.currency} {self.total}"
+        return f"{self.account_id} {self.currency} {decimal_display(self.total)}"
 
 
 class LedgerEntry(models.Model):
@@ -94,7 +95,7 @@ class LedgerEntry(models.Model):
         indexes = [models.Index(fields=["account", "currency"], name="ledger_account_currency")]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.amount} {self.currency}"
+        return f"{self.kind} {decimal_display(self.amount)} {self.currency}"
 
 
 class Position(models.Model):
@@ -124,7 +125,7 @@ class Position(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.account_id} {self.instrument_id} {self.quantity}"
+        return f"{self.account_id} {self.instrument_id} {decimal_display(self.quantity)}"
 
 
 class EquitySnapshot(models.Model):
@@ -145,4 +146,6 @@ class EquitySnapshot(models.Model):
         indexes = [models.Index(fields=["account", "timestamp"], name="equity_account_timestamp")]
 
     def __str__(self) -> str:
-        return f"{self.account_id} {self.timestamp:%Y-%m-%d %H:%M:%S} {self.equity}"
+        return (
+            f"{self.account_id} {self.timestamp:%Y-%m-%d %H:%M:%S} {decimal_display(self.equity)}"
+        )

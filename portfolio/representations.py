@@ -26,6 +26,8 @@ class PositionSerializer(serializers.Serializer):
     average_entry_price = DecimalOutputField()
     cost_basis = DecimalOutputField()
     market_price = DecimalOutputField()
+    close_price = DecimalOutputField()
+    mid_price = DecimalOutputField()
     market_value = DecimalOutputField()
     unrealized_pnl = DecimalOutputField()
     unrealized_pnl_pct = DecimalOutputField()

@@ -7,8 +7,16 @@ from django.db import transaction
 
 from access.models import Account
 from access.seed import DEMO_ACCOUNT_NAME
+from kernel.decimals import decimal_text
 from portfolio.models import LedgerEntry, LedgerKind
 from portfolio.services import balance_deposit
+
+
+def money_text(amount: Decimal) -> str:
+    """An amount as a person reads it: thousands grouped, no trailing zeros (1,000,000)."""
+    whole, _, fraction = decimal_text(amount).partition(".")
+    sign, digits = ("-", whole[1:]) if whole.startswith("-") else ("", whole)
+    return f"{sign}{int(digits):,}" + (f".{fraction}" if fraction else "")
 
 
 @transaction.atomic
@@ -23,4 +31,4 @@ def portfolio_demo_seed() -> str:
     balance = balance_deposit(
         account=account, currency=currency, amount=Decimal(settings.PORTFOLIO_DEMO_DEPOSIT)
     )
-    return f"portfolio: deposited {balance.total} {currency} to {account.name}"
+    return f"portfolio: deposited {money_text(balance.total)} {currency} to {account.name}"

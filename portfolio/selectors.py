@@ -3,11 +3,13 @@
 from decimal import Decimal
 from typing import Any
 
+from kernel.db.expressions import ExactSum
 from marketdata.errors import MarketDataUnavailable
 from marketdata.selectors import quote_get
 from portfolio.accounting import PositionState
+from portfolio.equity import quote_mid_get
 from portfolio.errors import PositionNotFound
-from portfolio.models import Balance, Position
+from portfolio.models import Balance, LedgerEntry, LedgerKind, Position
 
 HUNDRED = Decimal(100)
 
@@ -15,6 +17,25 @@ HUNDRED = Decimal(100)
 def balance_list(*, account_id: int) -> list[Balance]:
     """Return the account's balances, by currency."""
     return list(Balance.objects.filter(account_id=account_id).order_by("currency"))
+
+
+def fees_paid(*, account_id: int, currency: str) -> Decimal:
+    """What the account's fills charged in `currency`, from the ledger (a positive amount)."""
+    total = LedgerEntry.objects.filter(
+        account_id=account_id, currency=currency, kind=LedgerKind.FEE
+    ).aggregate(total=ExactSum("amount"))["total"]
+    return -(total or Decimal(0)) + Decimal(0)
+
+
+def close_price_get(*, symbol: str, quantity: Decimal) -> Decimal | None:
+    """The price a close of `quantity` would take (bid for a long, ask for a short), else None."""
+    try:
+        quote = quote_get(symbol=symbol)
+    except MarketDataUnavailable:
+        return None
+    price = quote.get("bid") if quantity > 0 else quote.get("ask")
+    price = price if price not in (None, "") else quote.get("last")
+    return Decimal(str(price)) if price not in (None, "") else None
 
 
 def _mark_price(position: Position) -> Decimal | None:
@@ -52,6 +73,8 @@ def position_view(position: Position) -> dict[str, Any]:
         "average_entry_price": position.average_entry_price,
         "cost_basis": position.cost_basis,
         "market_price": market_price,
+        "close_price": market_price,
+        "mid_price": quote_mid_get(symbol=position.instrument.symbol) if quantity else None,
         "market_value": market_value,
         "unrealized_pnl": unrealized,
         "unrealized_pnl_pct": unrealized_pct,

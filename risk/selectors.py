@@ -220,3 +220,19 @@ def risk_override_get(*, account_ids: AccountIds, pk: Any) -> RiskOverride:
         return risk_override_list(account_ids=account_ids).get(pk=int(str(pk)))
     except (RiskOverride.DoesNotExist, ValueError) as exc:
         raise OverrideNotFound(f"Override {pk} not found") from exc
+
+
+def risk_config_version_diff(
+    *, snapshot: dict[str, Any], previous: dict[str, Any] | None
+) -> list[tuple[str, Any, Any]]:
+    """The fields a version changed: [(field, before, after)], in the contract's order.
+
+    The first version (no previous) lists every field that is set, against nothing.
+    """
+    changes = []
+    for name in RISK_CONFIG_FIELDS:
+        after = snapshot.get(name)
+        before = None if previous is None else previous.get(name)
+        if before != after and not (previous is None and after in (None, [], False)):
+            changes.append((name, before, after))
+    return changes

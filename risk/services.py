@@ -132,8 +132,9 @@ def _validate_zones(value: Any) -> list[dict[str, str]]:
         multiplier = _decimal(entry["risk_multiplier"])
         if not 0 < threshold <= 100:
             raise ValueError("drawdown_pct must be > 0 and <= 100.")
-        if multiplier < 0:
-            raise ValueError("risk_multiplier must be >= 0.")
+        if not 0 <= multiplier <= 1:
+            # A zone only ever scales risk down: 1 keeps it, 0 stops new risk.
+            raise ValueError("risk_multiplier must be between 0 and 1.")
         zones.append(
             {
                 "zone": entry["zone"],
@@ -217,11 +218,56 @@ def risk_config_update(
     Raises RiskConfigInvalid (400) for unknown or invalid fields and RiskConfigVersionConflict
     (409) when `changes["version"]` is given and is not the current version.
     """
-    cleaned = risk_config_validate(changes=changes)
+    return _risk_config_apply(
+        account=account,
+        cleaned=risk_config_validate(changes=changes),
+        expected=changes.get("version") if isinstance(changes, dict) else None,
+        action="risk_config.updated",
+        actor=actor,
+    )
+
+
+def risk_config_restore(*, account: Account, version: int, actor: Actor = None) -> RiskConfig:
+    """Make the configuration what it was at `version` again, as a new version; return it.
+
+    Audited as `risk_config.restored` with the version restored. Raises RiskConfigInvalid (400)
+    when the account has no such version.
+    """
+    config = risk_config_get_or_create(account=account)
+    snapshot = (
+        RiskConfigVersion.objects.filter(config=config, version=version)
+        .values_list("snapshot", flat=True)
+        .first()
+    )
+    if snapshot is None:
+        raise RiskConfigInvalid(
+            f"The configuration has no version {version}",
+            details={"fields": {"version": [f"No version {version}."]}},
+        )
+    # A snapshot taken before a field existed leaves that field as it is now.
+    changes = {name: snapshot[name] for name in RISK_CONFIG_FIELDS if name in snapshot}
+    return _risk_config_apply(
+        account=account,
+        cleaned=risk_config_validate(changes=changes),
+        expected=None,
+        action="risk_config.restored",
+        actor=actor,
+        restored_version=version,
+    )
+
+
+def _risk_config_apply(
+    *,
+    account: Account,
+    cleaned: dict[str, Any],
+    expected: Any,
+    action: str,
+    actor: Actor,
+    restored_version: int | None = None,
+) -> RiskConfig:
     risk_config_get_or_create(account=account)
     with transaction.atomic():
         config = RiskConfig.objects.select_for_update().get(account=account)
-        expected = changes.get("version")
         if expected is not None and str(expected) != str(config.version):
             raise RiskConfigVersionConflict(
                 f"The configuration is at version {config.version}, not {expected}",
@@ -241,11 +287,13 @@ def risk_config_update(
             actor=_user(actor),
         )
         audit_record(
-            action="risk_config.updated",
+            action=action,
             object_type="risk_config",
             object_id=config.pk,
             before=before,
-            after=after,
+            after=after
+            if restored_version is None
+            else {**after, "restored_version": restored_version},
             account_id=account.pk,
         )
         risk_event_publish(
@@ -358,23 +406,20 @@ def _override_value(kind: str, target: str, value: Any) -> tuple[str, str]:
     raise ValueError(f"kind: one of {', '.join(OverrideKind.values)}.")
 
 
-def risk_override_create(
+def risk_override_validate(
     *,
-    account: Account,
     kind: str,
     value: Any,
     reason: str,
-    expires_at: datetime,
+    expires_at: datetime | None,
     target: str = "",
-    actor: Actor = None,
-    now: datetime | None = None,
-) -> RiskOverride:
-    """Request an override; active at once unless the account needs four-eyes approval.
+    now: datetime,
+) -> tuple[str, str]:
+    """The cleaned (target, value) of an override request.
 
     Raises OverrideInvalid (400) for a bad kind/target/value, a blank reason, or an expiry not in
     the future or beyond RISK_OVERRIDE_MAX_DURATION_S.
     """
-    now = now or timezone.now()
     errors: dict[str, list[str]] = {}
     try:
         target, value = _override_value(kind, target or "", value)
@@ -394,6 +439,28 @@ def risk_override_create(
         raise OverrideInvalid(
             f"Invalid override: {', '.join(sorted(errors))}", details={"fields": errors}
         )
+    return target, value
+
+
+def risk_override_create(
+    *,
+    account: Account,
+    kind: str,
+    value: Any,
+    reason: str,
+    expires_at: datetime,
+    target: str = "",
+    actor: Actor = None,
+    now: datetime | None = None,
+) -> RiskOverride:
+    """Request an override; active at once unless the account needs four-eyes approval.
+
+    Raises OverrideInvalid (400) as `risk_override_validate` does.
+    """
+    now = now or timezone.now()
+    target, value = risk_override_validate(
+        kind=kind, target=target, value=value, reason=reason, expires_at=expires_at, now=now
+    )
     config = risk_config_get_or_create(account=account)
     four_eyes = account.require_four_eyes or config.require_four_eyes
     with transaction.atomic():

@@ -71,3 +71,37 @@ def test_status_shows_engine_running_while_it_beats(staff_client):
         loop.close()
     # and a clean stop removes the heartbeat at once
     assert staff_client.get("/api/v1/status").json()["engine"]["state"] == "down"
+
+
+def test_status_shows_the_accounts_trading_state_and_book(trader, account, aapl, settings):
+    from decimal import Decimal
+
+    from access.tests.helpers import key_make, simple_client
+    from orders.services import order_submit
+    from risk.services import trading_reduce_only
+
+    settings.RATE_LIMITS = {"data": "1000/s", "trading": "1000/s"}
+    order_submit(
+        account=account, symbol="AAPL", side="buy", order_type="limit",
+        quantity=Decimal("1"), limit_price=Decimal("90"),
+    )  # fmt: skip
+    trading_reduce_only(account=account, reason="earnings")
+    api_key, secret = key_make(user=trader, account=account, scopes=("read",))
+
+    body = simple_client(api_key, secret).get("/api/v1/status").json()
+
+    assert {name: body[name] for name in (
+        "account", "trading_state", "open_orders", "open_positions", "dd_zone",
+    )} == {
+        "account": account.pk, "trading_state": "reduce_only", "open_orders": 1,
+        "open_positions": 0, "dd_zone": "normal",
+    }  # fmt: skip
+
+
+def test_status_without_a_single_account_still_reports_the_system(
+    staff_client, account, other_account
+):
+    body = staff_client.get("/api/v1/status").json()
+    assert (body["account"], body["trading_state"], body["connections"]["database"]) == (
+        None, None, "up",
+    )  # fmt: skip

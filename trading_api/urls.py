@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.generic import TemplateView
 
@@ -30,7 +32,12 @@ api_v1: list[URLPattern | URLResolver] = [
     re_path(r"^.*$", api_not_found),
 ]
 
+admin.site.site_header = "Trading back-office admin"
+admin.site.site_title = "Trading back-office admin"
+admin.site.index_title = "Risk, trading control, accounts and keys"
+
 urlpatterns = [
+    path("favicon.ico", lambda request: HttpResponsePermanentRedirect(static("favicon.svg"))),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     re_path(r"^api/", api_not_found),

@@ -37,7 +37,8 @@ def test_admin_creates_a_key_and_shows_the_secret_once(staff_client, trader, acc
             "expires_at_0": "",
             "expires_at_1": "",
             "allowed_ips": "10.0.0.0/8, 127.0.0.1",
-            "rate_limits": '{"data": "20/s"}',
+            "rate_limit_data": "20/s",
+            "rate_limit_trading": "",
         },
         follow=True,
     )
@@ -71,7 +72,7 @@ def test_admin_refuses_scopes_the_user_lacks(staff_client, trader, account):
             "scheme": "simple",
             "scopes": ["admin"],
             "allowed_ips": "",
-            "rate_limits": "",
+            "rate_limit_data": "",
         },
     )
 
@@ -91,7 +92,7 @@ def test_admin_edits_scopes_and_limits(staff_client, trader, account):
             "expires_at_0": "",
             "expires_at_1": "",
             "allowed_ips": "",
-            "rate_limits": '{"trading": "2/s"}',
+            "rate_limit_trading": "2/s",
         },
     )
 
@@ -210,3 +211,34 @@ def test_staff_without_the_admin_role_cannot_manage_keys(account):
 
     assert client.get("/admin/access/apikey/add/").status_code == 403
     assert client.get("/admin/auth/user/").status_code == 403
+
+
+def test_the_key_form_shows_rate_limits_as_fields_not_json(
+    staff_client, admin_user, trader, account, settings
+):
+    api_key, _ = key_make(user=trader, account=account, scopes=["read"])
+    staff_client.post(
+        f"/admin/access/apikey/{api_key.pk}/change/",
+        {"name": "k", "scopes": ["read"], "expires_at_0": "", "expires_at_1": "",
+         "allowed_ips": "", "rate_limit_data": "30/m", "rate_limit_trading": ""},
+    )  # fmt: skip
+
+    add = staff_client.get("/admin/access/apikey/add/").content.decode()
+    change = staff_client.get(f"/admin/access/apikey/{api_key.pk}/change/").content.decode()
+
+    assert "null" not in add
+    assert 'name="rate_limits"' not in add
+    assert 'name="rate_limit_trading"' in add
+    assert f'placeholder="{settings.RATE_LIMITS["trading"]}"' in add
+    assert 'name="rate_limit_data" value="30/m"' in change
+    refused = staff_client.post(
+        f"/admin/access/apikey/{api_key.pk}/change/",
+        {"name": "k", "scopes": ["read"], "expires_at_0": "", "expires_at_1": "",
+         "allowed_ips": "", "rate_limit_data": "lots", "rate_limit_trading": ""},
+    )  # fmt: skip
+    assert refused.status_code == 200
+    api_key.refresh_from_db()
+    assert api_key.rate_limits == {"data": "30/m"}
+    # The one change that went through is audited with the staff user as the actor.
+    (entry,) = AuditEntry.objects.filter(action="api_key.updated")
+    assert entry.actor_username == admin_user.get_username()

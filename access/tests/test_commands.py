@@ -30,6 +30,15 @@ def test_create_api_key_json_prints_a_working_secret(trader, account):
     assert simple_client(api_key, result["secret"]).get("/api/v1/me").status_code == 200
 
 
+def test_create_api_key_shell_output_sets_key_id_and_secret(trader, account):
+    output = _run("--username", "tom", "--account", "Alpha", "--scopes", "read", "--shell")
+
+    values = dict(line.split("=", 1) for line in output.splitlines())
+    api_key = ApiKey.objects.get(key_id=values["KEY_ID"])
+    assert set(values) == {"KEY_ID", "SECRET"}
+    assert simple_client(api_key, values["SECRET"]).get("/api/v1/me").status_code == 200
+
+
 def test_create_api_key_text_output(trader, account):
     output = _run("--username", "tom", "--account", str(account.pk), "--scopes", "read")
 

@@ -65,6 +65,8 @@ def test_performance_matches_hand_computed_figures(client, four_trades):
         "losses": 2,
         "win_rate": "50",
         "total_pnl": "150",
+        "gross_pnl": "150",
+        "fees": "0",
         "total_r": "3",
         "avg_r": "0.75",
         # 300 won / 150 lost; 150 / 4 trades.
@@ -78,6 +80,7 @@ def test_performance_matches_hand_computed_figures(client, four_trades):
         "sortino": "10.6489436096",
         # Equity 100000 -> 100100, 100050, 100250, 100150: worst 100 below the 100250 peak.
         "max_drawdown_pct": "0.0997506234",
+        "notes": [],
     }
     assert [point["equity"] for point in curves[0]] == ["100100", "100050", "100250", "100150"]
     assert [point["drawdown_pct"] for point in curves[1]] == [
@@ -264,3 +267,20 @@ def test_an_invalid_signal_names_the_field(client, account):
     assert response.status_code == 400
     assert "direction" in response.json()["error"]["details"]["fields"]
     assert Signal.objects.count() == 0
+
+
+def test_an_empty_history_is_explained_not_silently_null(client):
+    body = client.get(f"/api/v1/performance?{PERIOD}").json()
+
+    assert (body["trades"], body["win_rate"], body["sharpe"], body["total_pnl"]) == (
+        0, None, None, "0",
+    )  # fmt: skip
+    assert body["notes"] == [
+        "No trade closed in the period: win_rate, expectancy, avg_win, avg_loss, avg_r and "
+        "profit_factor are null until one does.",
+        "Sharpe and Sortino need daily returns of at least 2 days; the period has 0. Equity "
+        "snapshots are taken every EQUITY_SNAPSHOT_INTERVAL_S seconds while the engine runs, or "
+        "trades close on more days.",
+        "The equity curve has 0 point(s): one per UTC day with an equity snapshot (or per closed "
+        "trade without snapshots).",
+    ]

@@ -338,6 +338,8 @@ def test_balances_and_positions(client, account, aapl):
         "average_entry_price": "99.8",
         "cost_basis": "998",
         "market_price": "101",
+        "close_price": "101",
+        "mid_price": "101.1",
         "market_value": "1010",
         "unrealized_pnl": "12",
         "unrealized_pnl_pct": "1.2024",

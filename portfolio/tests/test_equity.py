@@ -49,20 +49,26 @@ def test_portfolio_numbers_match_a_hand_computation(account, aapl, msft, viewer)
     assert body["positions"] == [
         {
             "symbol": "AAPL", "side": "long", "quantity": "6", "average_entry_price": "100.1",
-            "market_price": "100", "market_value": "600", "unrealized_pnl": "-0.6",
-            "realized_pnl": "3.6",
+            "market_price": "100", "mid_price": "100", "close_price": "99.9",
+            "market_value": "600", "unrealized_pnl": "-0.6", "realized_pnl": "3.6",
         },
         {
             "symbol": "MSFT", "side": "short", "quantity": "-5", "average_entry_price": "199.9",
-            "market_price": "200", "market_value": "-1000", "unrealized_pnl": "-0.5",
-            "realized_pnl": "0",
+            "market_price": "200", "mid_price": "200", "close_price": "200.1",
+            "market_value": "-1000", "unrealized_pnl": "-0.5", "realized_pnl": "0",
         },
     ]  # fmt: skip
     assert body["positions_value"] == "-400"
     assert body["equity"] == "100002"  # 100402 + 600 - 1000
+    # Net of the 0.5 fee: the equity rose by exactly total_pnl (100002 - 100000).
     assert (body["realized_pnl"], body["unrealized_pnl"], body["total_pnl"]) == (
-        "3.6",
+        "3.1",
         "-1.1",
+        "2",
+    )
+    assert (body["realized_pnl_gross"], body["fees"], body["total_pnl_gross"]) == (
+        "3.6",
+        "0.5",
         "2.5",
     )
     assert body["exposure"] == {"gross": "1600", "net": "-400", "long": "600", "short": "1000"}

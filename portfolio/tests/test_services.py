@@ -45,7 +45,7 @@ def test_demo_seed_funds_once():
     account_demo_seed()
     first = portfolio_demo_seed()
     second = portfolio_demo_seed()
-    assert first == "portfolio: deposited 1000000.0000000000 USD to Demo"
+    assert first == "portfolio: deposited 1,000,000 USD to Demo"
     assert second == "portfolio: Demo already funded"
     assert Balance.objects.get().total == D("1000000")
     assert LedgerEntry.objects.count() == 1

@@ -9,7 +9,10 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 import trading_api
+from access.selectors import account_resolve
+from control.selectors import account_trading_overview
 from kernel.api.errors import error_body
+from kernel.errors import ApplicationError
 from trading_api import health
 
 
@@ -57,9 +60,23 @@ class StatusView(APIView):
         engine = health.engine_check()
         broker = health.broker_check()
         market_data = engine.get("components", {}).get("market_data", {}).get("state", "down")
+        try:
+            account = account_resolve(request)
+        except ApplicationError:
+            # Several accounts and none named (or none at all): the system part still answers.
+            trading: dict = {
+                "account": None,
+                "trading_state": None,
+                "open_orders": None,
+                "open_positions": None,
+                "dd_zone": None,
+            }
+        else:
+            trading = {"account": account.pk, **account_trading_overview(account_id=account.pk)}
         return Response(
             {
                 "mode": settings.RUN_MODE,
+                **trading,
                 "version": trading_api.__version__,
                 "engine": {
                     "state": engine["state"],

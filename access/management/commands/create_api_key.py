@@ -1,6 +1,7 @@
 """Create an API key for a user on an account and print its id and secret once."""
 
 import json
+import shlex
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
@@ -28,6 +29,11 @@ class Command(BaseCommand):
             "--rate-limits", default="", help='JSON, e.g. {"data": "100/s", "trading": "5/s"}.'
         )
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+        parser.add_argument(
+            "--shell",
+            action="store_true",
+            help='Print KEY_ID=... and SECRET=... lines for `eval "$(...)"` in a shell.',
+        )
 
     def handle(self, *args, **options):
         user = get_user_model().objects.filter(username=options["username"]).first()
@@ -73,6 +79,10 @@ class Command(BaseCommand):
         }
         if options["json"]:
             self.stdout.write(json.dumps(result))
+            return
+        if options["shell"]:
+            self.stdout.write(f"KEY_ID={shlex.quote(api_key.key_id)}")
+            self.stdout.write(f"SECRET={shlex.quote(secret or '')}")
             return
         self.stdout.write(f"key_id: {api_key.key_id}")
         if secret is not None:

@@ -54,7 +54,7 @@ def _signature(seq: int, entry_hash: str, at: str) -> str:
 
 
 def _head() -> AuditEntry | None:
-    return AuditEntry.objects.exclude(seq=None).order_by("-seq").only("seq", "hash").first()
+    return AuditEntry.objects.filter(seq__isnull=False).order_by("-seq").only("seq", "hash").first()
 
 
 def audit_anchor_write(*, path: Path | None = None) -> Checkpoint | None:

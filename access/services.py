@@ -20,6 +20,7 @@ from access.errors import AccessValidationError
 from access.models import Account, ApiKey, Membership
 from access.selectors import account_queryset_for, user_scopes
 from audit.services import audit_record
+from kernel.publish import credential_revoked_publish
 
 RATE_LIMIT_CLASSES = ("data", "trading")
 _RATE = re.compile(r"^\d+/\d*[smhd]$")
@@ -333,6 +334,7 @@ def api_key_update(
             after=after,
             account_id=api_key.account_id,
         )
+        credential_revoked_publish(kind="key", identifier=api_key.key_id)
     return api_key
 
 
@@ -406,6 +408,8 @@ def api_key_touch(*, api_key: ApiKey, now: datetime.datetime | None = None) -> b
 def auth_logout(*, user: User, refresh_token: RefreshToken) -> None:
     """Blacklist a refresh token of `user` (ending that login) and record it."""
     refresh_token.blacklist()
+    # An access token names no login, so the user's JWT sockets all close; they reauthenticate.
+    credential_revoked_publish(kind="user", identifier=user.pk)
     audit_record(
         action="auth.logged_out",
         object_type="user",

@@ -1,0 +1,129 @@
+"""One channel-layer subscription per group per process, fanned out to the sockets in memory.
+
+With a channel per socket, an event for N sockets costs N channel-layer sends (group_send is
+slow per member, channels_redis #83, and drops past a channel's capacity, #62). Here each web
+process owns one channel, joins each group once however many of its sockets follow it, and
+hands every received message to those sockets directly: an event costs one send per process.
+"""
+
+import asyncio
+import logging
+from typing import Any, Protocol
+
+from channels.layers import get_channel_layer
+
+logger = logging.getLogger(__name__)
+
+# Channels are named "stream-hub.<...>"; the layer's channel_capacity gives them room.
+HUB_CHANNEL_PREFIX = "stream-hub"
+# Groups expire in the layer (channels_redis: a day); the hub re-joins well before.
+GROUP_REFRESH_S = 3600.0
+
+
+class Member(Protocol):
+    def hub_deliver(self, message: dict[str, Any]) -> None: ...
+
+    def hub_lost(self) -> None: ...
+
+
+class Hub:
+    """The process's fan-out. `join`/`leave` per socket and group; delivery is synchronous."""
+
+    def __init__(self, layer: Any):
+        self.layer = layer
+        self.channel: str | None = None
+        self.members: dict[str, set[Member]] = {}
+        self._task: asyncio.Task | None = None
+        self._refresher: asyncio.Task | None = None
+        self._start_lock = asyncio.Lock()
+        self.received = 0
+
+    async def _ensure_started(self) -> str:
+        async with self._start_lock:
+            if self._task is None or self._task.done():
+                self.channel = await self.layer.new_channel(prefix=HUB_CHANNEL_PREFIX)
+                self._task = asyncio.ensure_future(self._run(self.channel))
+                self._refresher = asyncio.ensure_future(self._refresh(self.channel))
+        assert self.channel is not None
+        return self.channel
+
+    async def join(self, group: str, member: Member) -> None:
+        """Deliver `group`'s messages to `member`; raises if the layer is unreachable."""
+        channel = await self._ensure_started()
+        members = self.members.setdefault(group, set())
+        first = not members
+        members.add(member)
+        if first:
+            try:
+                await self.layer.group_add(group, channel)
+            except BaseException:
+                members.discard(member)
+                if not members:
+                    self.members.pop(group, None)
+                raise
+
+    async def leave(self, group: str, member: Member) -> None:
+        """Stop delivering `group` to `member`; the process leaves the group with its last one."""
+        members = self.members.get(group)
+        if members is None:
+            return
+        members.discard(member)
+        if not members:
+            del self.members[group]
+            if self.channel is not None:
+                try:
+                    await self.layer.group_discard(group, self.channel)
+                except Exception:
+                    logger.warning("could not leave %s; it expires in the layer", group)
+
+    async def leave_all(self, member: Member) -> None:
+        for group in [group for group, members in self.members.items() if member in members]:
+            await self.leave(group, member)
+
+    async def _run(self, channel: str) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("stream hub lost the channel layer; closing its sockets")
+                self._lose_all()
+                return
+            self.received += 1
+            for member in list(self.members.get(message.get("group", ""), ())):
+                try:
+                    member.hub_deliver(message)
+                except Exception:
+                    logger.exception("stream delivery failed")
+
+    def _lose_all(self) -> None:
+        members = {member for group in self.members.values() for member in group}
+        self.members.clear()
+        if self._refresher is not None:
+            self._refresher.cancel()
+        for member in members:
+            member.hub_lost()
+
+    async def _refresh(self, channel: str) -> None:
+        while True:
+            await asyncio.sleep(GROUP_REFRESH_S)
+            for group in list(self.members):
+                try:
+                    await self.layer.group_add(group, channel)
+                except Exception:
+                    logger.warning("could not refresh the hub's membership of %s", group)
+
+
+_hubs: dict[asyncio.AbstractEventLoop, Hub] = {}
+
+
+def hub_get() -> Hub:
+    """Return the hub of the running event loop (one per server process)."""
+    loop = asyncio.get_running_loop()
+    for known in [known for known in _hubs if known.is_closed()]:
+        del _hubs[known]
+    hub = _hubs.get(loop)
+    if hub is None:
+        hub = _hubs[loop] = Hub(get_channel_layer())
+    return hub

@@ -334,6 +334,7 @@ def api_key_update(
             after=after,
             account_id=api_key.account_id,
         )
+        # A socket's scopes are fixed when it authenticates: it reauthenticates with the new ones.
         credential_revoked_publish(kind="key", identifier=api_key.key_id)
     return api_key
 
@@ -382,6 +383,7 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
             after={"revoked_at": api_key.revoked_at},
             account_id=api_key.account_id,
         )
+        credential_revoked_publish(kind="key", identifier=api_key.key_id)
     return api_key
 
 

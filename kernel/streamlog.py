@@ -102,7 +102,9 @@ class RedisStreamLog:
 
     def append(self, *, account_id: int, stream: str, event: dict[str, Any]) -> int:
         seq_key, events_key = self._keys(account_id, stream)
-        return int(self._append(keys=[seq_key, events_key], args=[orjson.dumps(event), self.window]))
+        return int(
+            self._append(keys=[seq_key, events_key], args=[orjson.dumps(event), self.window])
+        )
 
     def current_seq(self, *, account_id: int, stream: str) -> int:
         seq_key, _ = self._keys(account_id, stream)

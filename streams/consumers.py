@@ -11,6 +11,7 @@ from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from redis.exceptions import RedisError
 from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
@@ -40,7 +41,7 @@ ACCOUNT_CHANNELS = tuple(ACCOUNT_SNAPSHOTS)
 CONFLATED_CHANNELS = frozenset({"quotes", "orderbook"})
 DEFAULT_CANDLE_INTERVAL = "1m"
 # Transport failures that mean "the channel layer / Redis is unreachable".
-_TRANSPORT_ERRORS = (ConnectionError, OSError, TimeoutError)
+_TRANSPORT_ERRORS = (RedisError, ConnectionError, OSError, TimeoutError)
 
 
 def _jwt_principal(token: str):
@@ -86,6 +87,9 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
     """
 
     auth_timeout_s: float = 5.0
+    # No channel of its own in the layer: events come through the process's hub, so a socket
+    # costs the layer nothing, and an unreachable layer cannot fail the handshake.
+    channel_layer_alias = "streams.no-layer"
     unauthenticated_actions = frozenset({"authenticate", "ping"})
     timer = staticmethod(time.time)
 
@@ -105,6 +109,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         self.market_outbox: deque[dict[str, Any]] = deque()
         self.conflated: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
         self.wakeup = asyncio.Event()
+        self._tasks: set[asyncio.Future] = set()
         self.queue_limit = settings.STREAM_QUEUE_LIMIT
         self.market_queue_limit = settings.STREAM_MARKET_QUEUE_LIMIT
         self.hub = hub_get()
@@ -385,7 +390,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             if replay.complete:
                 subscription.last_seq = since_seq
                 for event_seq, event in replay.events:
-                    self._account_enqueue(subscription, event_seq, event)
+                    self._account_enqueue(subscription, event_seq, event, is_replay=True)
                 seq = subscription.last_seq
             else:
                 seq = await self._account_snapshot(subscription, resync=True, announce=False)
@@ -451,7 +456,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
                 # Out of order, or lost on the way: fetch the missing ones, then carry on.
                 subscription.waiting = waiting[index:]
                 subscription.is_live = False
-                asyncio.ensure_future(self._account_fill_gap(subscription))
+                self._spawn(self._account_fill_gap(subscription))
                 return
             self._account_enqueue(subscription, seq, event)
 
@@ -464,7 +469,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
             )
             if replay.complete:
                 for seq, event in replay.events:
-                    self._account_enqueue(subscription, seq, event)
+                    self._account_enqueue(subscription, seq, event, is_replay=True)
             else:
                 subscription.last_seq = await self._account_snapshot(
                     subscription, resync=True, announce=False
@@ -474,14 +479,17 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
                 CLOSE_TRY_AGAIN_LATER, "UNAVAILABLE", "Streaming is unavailable: resume later"
             )
             return
-        if self.account_subscriptions.get(
-            (subscription.channel, subscription.account_id)
-        ) is not subscription:
+        if (
+            self.account_subscriptions.get((subscription.channel, subscription.account_id))
+            is not subscription
+        ):
             return
         subscription.is_live = True
         self._account_drain(subscription)
 
-    def _account_enqueue(self, subscription: AccountSubscription, seq: int, event: dict) -> None:
+    def _account_enqueue(
+        self, subscription: AccountSubscription, seq: int, event: dict, *, is_replay=False
+    ) -> None:
         subscription.last_seq = seq
         self._account_queue(
             {
@@ -491,14 +499,19 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
                 "type": "update",
                 "event": event["event"],
                 "data": event["data"],
-            }
+            },
+            is_bounded=not is_replay,
         )
 
-    def _account_queue(self, message: dict[str, Any]) -> None:
+    def _account_queue(self, message: dict[str, Any], *, is_bounded: bool = True) -> None:
+        """Queue an account message; past the bound, close with 4408 (the client resumes).
+
+        A replay is not bounded here: the replay window bounds it already.
+        """
         if self.is_closing:
             return
-        if len(self.account_outbox) >= self.queue_limit:
-            asyncio.ensure_future(
+        if is_bounded and len(self.account_outbox) >= self.queue_limit:
+            self._spawn(
                 self._shut(
                     CLOSE_TOO_SLOW,
                     "TOO_SLOW",
@@ -510,6 +523,12 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         self.wakeup.set()
 
     # --- delivery -------------------------------------------------------------------------
+    def _spawn(self, coroutine) -> None:
+        """Run `coroutine` beside the socket's handlers, keeping a reference until it ends."""
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     async def _join(self, group: str) -> None:
         if group not in self.groups_joined:
             await self.hub.join(group, self)
@@ -528,7 +547,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         if kind == "account.event":
             self._account_deliver(message)
         elif kind == "credential.revoked":
-            asyncio.ensure_future(
+            self._spawn(
                 self._shut(CLOSE_NOT_AUTHENTICATED, "CREDENTIAL_REVOKED", "Credential revoked")
             )
         elif isinstance(kind, str) and kind.startswith("md."):
@@ -537,7 +556,7 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
     def hub_lost(self) -> None:
         """The hub lost the channel layer: tell the client to come back later and resume."""
         self.groups_joined.clear()
-        asyncio.ensure_future(
+        self._spawn(
             self._shut(
                 CLOSE_TRY_AGAIN_LATER, "UNAVAILABLE", "Streaming is unavailable: resume later"
             )

@@ -4,7 +4,7 @@ from urllib.parse import urlparse
 
 from channels.security.websocket import WebsocketDenier
 from django.conf import settings
-from django.http.request import is_same_domain
+from django.utils.http import is_same_domain
 
 
 class StreamOriginValidator:

@@ -93,7 +93,9 @@ def market_snapshot(*, channel: str, symbol: str, interval: str) -> dict[str, An
             return _wire(orderbook_get(symbol=symbol, depth=BOOK_SNAPSHOT_DEPTH))
         if channel == "trades":
             quote = quote_get(symbol=symbol)
-            return _wire({"symbol": symbol, "price": quote["last"], "timestamp": quote["timestamp"]})
+            return _wire(
+                {"symbol": symbol, "price": quote["last"], "timestamp": quote["timestamp"]}
+            )
         if channel == "candles":
             rows = candle_list(instrument=instrument_get(symbol=symbol), interval=interval, limit=1)
             return _wire({"symbol": symbol, "interval": interval, **rows[-1]}) if rows else None

@@ -155,8 +155,8 @@ if REDIS_URL:
                 # side first and raise; the socket must outwait the server-side block.
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="trading:asgi"),
-                # Each web process's stream hub is one channel carrying every event its sockets
-                # follow: over the default 100 a group_send would silently drop (channels_redis #62).
+                # Each web process's stream hub is one channel carrying every event its
+                # sockets follow: past the default 100, group_send drops (channels_redis #62).
                 "channel_capacity": {"stream-hub.*": 100_000},
             },
         }

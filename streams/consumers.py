@@ -25,6 +25,7 @@ from kernel.publish import account_group, credential_group
 from kernel.streamlog import Replay, stream_log
 from marketdata.enums import INTERVAL_SECONDS
 from marketdata.keys import MARKET_CHANNELS, market_group
+from streams.backpressure import transport_writable
 from streams.hub import hub_get
 from streams.snapshots import ACCOUNT_SNAPSHOTS, account_snapshot, market_snapshot, symbols_known
 
@@ -114,6 +115,12 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
         self.market_queue_limit = settings.STREAM_MARKET_QUEUE_LIMIT
         self.hub = hub_get()
         await self.accept()
+        # Set while the client's socket takes more (daphne); None where `send` itself waits.
+        self.writable = transport_writable(
+            self.base_send,
+            send_buffer_bytes=settings.STREAM_SEND_BUFFER_BYTES,
+            close_timeout_s=settings.STREAM_CLOSE_TIMEOUT_S,
+        )
         self._writer = asyncio.ensure_future(self._write_loop())
         self._auth_deadline = asyncio.ensure_future(self._close_if_unauthenticated())
 
@@ -575,6 +582,10 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
                 else:
                     _, message = self.conflated.popitem(last=False)
                 await self.send_json(message)
+                if self.writable is not None and not self.writable.is_set():
+                    # The client is behind: what arrives meanwhile queues (account events,
+                    # up to the bound) or replaces what is pending (quotes, books).
+                    await self.writable.wait()
 
     async def send_error(self, code: str, message: str) -> None:
         """Send an error message; the socket stays open."""

@@ -439,6 +439,12 @@ STREAM_LOG_PREFIX = env.str("STREAM_LOG_PREFIX", default="trading:stream")
 STREAM_QUEUE_LIMIT = env.int("STREAM_QUEUE_LIMIT", default=1000)
 # Trades and candles queued per socket before the oldest are dropped (their seq shows the gap).
 STREAM_MARKET_QUEUE_LIMIT = env.int("STREAM_MARKET_QUEUE_LIMIT", default=1000)
+# Kernel send buffer per socket (bytes; 0: the OS default, up to megabytes). Smaller means a
+# slow client is noticed (conflated, or closed with 4408) sooner, and costs less memory.
+STREAM_SEND_BUFFER_BYTES = env.int("STREAM_SEND_BUFFER_BYTES", default=0)
+# How long a socket the server closes (4408, ...) waits for the client's close reply, seconds:
+# a slow client first reads what was queued before the close frame.
+STREAM_CLOSE_TIMEOUT_S = env.float("STREAM_CLOSE_TIMEOUT_S", default=10.0)
 # Largest client frame accepted, in bytes.
 STREAM_MAX_FRAME_BYTES = env.int("STREAM_MAX_FRAME_BYTES", default=65536)
 # Browser origins allowed to open a socket ("https://dash.example.com"); "*" allows any.

@@ -26,13 +26,13 @@ class TransportWritable:
         self.writable = asyncio.Event()
         self.writable.set()
 
-    def pauseProducing(self) -> None:  # noqa: N802 (Twisted's interface)
+    def pauseProducing(self) -> None:
         self.writable.clear()
 
-    def resumeProducing(self) -> None:  # noqa: N802
+    def resumeProducing(self) -> None:
         self.writable.set()
 
-    def stopProducing(self) -> None:  # noqa: N802
+    def stopProducing(self) -> None:
         self.writable.set()
 
 
@@ -67,9 +67,8 @@ def transport_writable(
         if close_timeout_s > 0:
             protocol.closeHandshakeTimeout = close_timeout_s
         channel = getattr(protocol.transport, "producer", None)
-        (channel if hasattr(channel, "registerProducer") else protocol).registerProducer(
-            producer, True
-        )
+        target: Any = channel if hasattr(channel, "registerProducer") else protocol
+        target.registerProducer(producer, True)
     except (RuntimeError, AttributeError, OSError) as error:
         logger.warning("no backpressure for this socket: %s", error)
         return None

@@ -114,7 +114,9 @@ def test_an_order_on_one_web_process_streams_to_a_socket_on_another(topology):
     # then each channel's updates number on from the snapshot, one by one, in REST's shape
     for channel, start in starts.items():
         assert _contiguous([m["seq"] for m in updates(client.seen, channel)], start), channel
-    fill_event = next(m for m in updates(client.seen, "fills") if m["data"]["order_id"] == order["id"])
+    fill_event = next(
+        m for m in updates(client.seen, "fills") if m["data"]["order_id"] == order["id"]
+    )
     rest_fill = keys.rest.get("/fills", params={"order": order["id"]}).json()["results"][0]
     assert fill_event["data"] == rest_fill
     position = updates(client.seen, "positions")[-1]["data"]
@@ -292,10 +294,12 @@ def _private_redis() -> Iterator[tuple[str, subprocess.Popen]]:
     url = f"redis://127.0.0.1:{port}/0"
     try:
         wait_until(
-            lambda: subprocess.run(
-                ["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True
-            ).stdout.strip()
-            == "PONG",
+            lambda: (
+                subprocess.run(
+                    ["redis-cli", "-p", str(port), "ping"], capture_output=True, text=True
+                ).stdout.strip()
+                == "PONG"
+            ),
             timeout=10,
             what="a private redis-server",
         )

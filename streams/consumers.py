@@ -35,7 +35,7 @@ logger = logging.getLogger(__name__)
 # WebSocket close codes (documented in docs/streaming.md).
 CLOSE_NOT_AUTHENTICATED = 4401  # authentication missing, failed, or the credential was revoked
 CLOSE_TOO_SLOW = 4408  # the socket's queue of account events passed its bound: resume
-CLOSE_TRY_AGAIN_LATER = 1013  # the event transport (Redis) is unreachable: resume later
+CLOSE_TRY_AGAIN_LATER = 4503  # the event transport (Redis) is unreachable: resume later
 
 ACCOUNT_CHANNELS = tuple(ACCOUNT_SNAPSHOTS)
 # Market channels whose pending update is replaced by the next one for a slow client.

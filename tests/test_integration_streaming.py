@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 # so a client that stops reading is felt within a few tens of kilobytes.
 SLOW_ENV = {"STREAM_SEND_BUFFER_BYTES": "4096", "STREAM_QUEUE_LIMIT": "5"}
 CLOSE_TOO_SLOW = 4408
-CLOSE_TRY_AGAIN_LATER = 1013
+CLOSE_TRY_AGAIN_LATER = 4503
 
 
 class Topology:

@@ -1,10 +1,15 @@
 """Rate limits per credential and route class on django-ratelimit: a DRF throttle, a header hook."""
 
+import logging
+
 from django.conf import settings
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
 from rest_framework.exceptions import Throttled
+from redis.exceptions import RedisError
 from rest_framework.throttling import BaseThrottle
+
+logger = logging.getLogger(__name__)
 
 HEADER_LIMIT = "X-RateLimit-Limit"
 HEADER_REMAINING = "X-RateLimit-Remaining"
@@ -36,13 +41,22 @@ def _ip_key(request: HttpRequest) -> str:
 
 
 def _usage(request: HttpRequest, *, rate_class: str, key: str, rate: str, increment: bool):
-    return get_usage(
-        request,
-        group=f"api:{rate_class}",
-        key=lambda _group, _request: key,
-        rate=rate,
-        increment=increment,
-    )
+    """Return django-ratelimit's usage record, or None when the cache cannot be reached.
+
+    An unreachable cache (Redis down) does not take the API down with it: requests go
+    unlimited, with a warning, until it is back.
+    """
+    try:
+        return get_usage(
+            request,
+            group=f"api:{rate_class}",
+            key=lambda _group, _request: key,
+            rate=rate,
+            increment=increment,
+        )
+    except (RedisError, OSError):
+        logger.warning("rate limits not applied: the cache is unreachable")
+        return None
 
 
 def rate_limit_headers(usage: dict) -> dict[str, str]:

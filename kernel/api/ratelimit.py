@@ -5,8 +5,8 @@ import logging
 from django.conf import settings
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
-from rest_framework.exceptions import Throttled
 from redis.exceptions import RedisError
+from rest_framework.exceptions import Throttled
 from rest_framework.throttling import BaseThrottle
 
 logger = logging.getLogger(__name__)

@@ -128,7 +128,14 @@ async def _drive(symbols: list[str], accounts: list[int], seconds: float) -> int
     began = time.monotonic()
     quotes = orders = 0
 
+    # The layer's connection pool is finite: a few sends in flight at once.
+    in_flight = asyncio.Semaphore(8)
+
     async def quote(symbol: str) -> None:
+        async with in_flight:
+            await send_quote(symbol)
+
+    async def send_quote(symbol: str) -> None:
         group = market_group("quotes", symbol)
         data = {"symbol": symbol, "bid": "100.00", "ask": "100.02", "last": "100.01"}
         data["timestamp"] = datetime.now().astimezone().isoformat()

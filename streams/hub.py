@@ -4,17 +4,24 @@ With a channel per socket, an event for N sockets costs N channel-layer sends (g
 slow per member, channels_redis #83, and drops past a channel's capacity, #62). Here each web
 process owns one channel, joins each group once however many of its sockets follow it, and
 hands every received message to those sockets directly: an event costs one send per process.
+
+Receiving is sharded over a few channels (a group always on the same one, so its order holds):
+the Redis layer takes several round trips per received message, and one receive loop would cap
+the process at a few hundred messages a second.
 """
 
 import asyncio
 import logging
+import uuid
+import zlib
 from typing import Any, Protocol
 
 from channels.layers import get_channel_layer
 
 logger = logging.getLogger(__name__)
 
-# Channels are named "stream-hub.<...>"; the layer's channel_capacity gives them room.
+# Channels are named "stream-hub.<...>"; the layer's channel_capacity gives them room. They are
+# not "!" process-local names: channels_redis serializes all receives of those behind one lock.
 HUB_CHANNEL_PREFIX = "stream-hub"
 # Groups expire in the layer (channels_redis: a day); the hub re-joins well before.
 GROUP_REFRESH_S = 3600.0
@@ -29,33 +36,39 @@ class Member(Protocol):
 class Hub:
     """The process's fan-out. `join`/`leave` per socket and group; delivery is synchronous."""
 
-    def __init__(self, layer: Any):
+    def __init__(self, layer: Any, *, shards: int = 4):
         self.layer = layer
-        self.channel: str | None = None
+        self.shards = shards
+        self.channels: list[str] = []
         self.members: dict[str, set[Member]] = {}
-        self._task: asyncio.Task | None = None
+        self._tasks: list[asyncio.Task] = []
         self._refresher: asyncio.Task | None = None
         self._start_lock = asyncio.Lock()
         self.received = 0
 
-    async def _ensure_started(self) -> str:
+    def channel_of(self, group: str) -> str:
+        return self.channels[zlib.crc32(group.encode()) % len(self.channels)]
+
+    async def _ensure_started(self) -> None:
         async with self._start_lock:
-            if self._task is None or self._task.done():
-                self.channel = await self.layer.new_channel(prefix=HUB_CHANNEL_PREFIX)
-                self._task = asyncio.ensure_future(self._run(self.channel))
-                self._refresher = asyncio.ensure_future(self._refresh(self.channel))
-        assert self.channel is not None
-        return self.channel
+            if not self._tasks or any(task.done() for task in self._tasks):
+                for task in self._tasks:
+                    task.cancel()
+                self.channels = [
+                    f"{HUB_CHANNEL_PREFIX}.{uuid.uuid4().hex}" for _ in range(self.shards)
+                ]
+                self._tasks = [asyncio.ensure_future(self._run(c)) for c in self.channels]
+                self._refresher = asyncio.ensure_future(self._refresh())
 
     async def join(self, group: str, member: Member) -> None:
         """Deliver `group`'s messages to `member`; raises if the layer is unreachable."""
-        channel = await self._ensure_started()
+        await self._ensure_started()
         members = self.members.setdefault(group, set())
         first = not members
         members.add(member)
         if first:
             try:
-                await self.layer.group_add(group, channel)
+                await self.layer.group_add(group, self.channel_of(group))
             except BaseException:
                 members.discard(member)
                 if not members:
@@ -70,9 +83,9 @@ class Hub:
         members.discard(member)
         if not members:
             del self.members[group]
-            if self.channel is not None:
+            if self.channels:
                 try:
-                    await self.layer.group_discard(group, self.channel)
+                    await self.layer.group_discard(group, self.channel_of(group))
                 except Exception:
                     logger.warning("could not leave %s; it expires in the layer", group)
 
@@ -100,17 +113,18 @@ class Hub:
     def _lose_all(self) -> None:
         members = {member for group in self.members.values() for member in group}
         self.members.clear()
-        if self._refresher is not None:
-            self._refresher.cancel()
+        for task in [*self._tasks, self._refresher]:
+            if task is not None and task is not asyncio.current_task():
+                task.cancel()
         for member in members:
             member.hub_lost()
 
-    async def _refresh(self, channel: str) -> None:
+    async def _refresh(self) -> None:
         while True:
             await asyncio.sleep(GROUP_REFRESH_S)
             for group in list(self.members):
                 try:
-                    await self.layer.group_add(group, channel)
+                    await self.layer.group_add(group, self.channel_of(group))
                 except Exception:
                     logger.warning("could not refresh the hub's membership of %s", group)
 

@@ -131,7 +131,9 @@ class StreamConsumer(AsyncJsonWebsocketConsumer):
                 task.cancel()
         hub = getattr(self, "hub", None)
         if hub is not None:
-            await hub.leave_all(self)
+            for group in list(self.groups_joined):
+                await hub.leave(group, self)
+            self.groups_joined.clear()
 
     async def _close_if_unauthenticated(self) -> None:
         await asyncio.sleep(self.auth_timeout_s)

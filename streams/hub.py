@@ -89,10 +89,6 @@ class Hub:
                 except Exception:
                     logger.warning("could not leave %s; it expires in the layer", group)
 
-    async def leave_all(self, member: Member) -> None:
-        for group in [group for group, members in self.members.items() if member in members]:
-            await self.leave(group, member)
-
     async def _run(self, channel: str) -> None:
         while True:
             try:

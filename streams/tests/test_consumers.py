@@ -597,3 +597,22 @@ async def test_an_unreachable_transport_closes_with_try_again_later(trader, sett
     error = await receive(communicator)
     assert error["code"] == "UNAVAILABLE"
     assert await closed_with(communicator) == CLOSE_TRY_AGAIN_LATER
+
+
+async def test_events_from_racing_publishers_arrive_once_each_in_order(trader, account):
+    communicator = await authenticated(trader)
+    await communicator.send_json_to({"action": "subscribe", "channel": "risk"})
+    await receive_many(communicator, 2)
+
+    # when two threads publish at once, so deliveries can overtake each other
+    await asyncio.gather(
+        sync_to_async(publish_risk, thread_sensitive=False)(account.pk, 25, start=1),
+        sync_to_async(publish_risk, thread_sensitive=False)(account.pk, 25, start=101),
+    )
+    updates = await receive_many(communicator, 50)
+
+    # then every seq once, in order, and nothing more
+    assert [u["seq"] for u in updates] == list(range(1, 51))
+    assert sorted(u["data"]["n"] for u in updates) == [*range(1, 26), *range(101, 126)]
+    assert await communicator.receive_nothing(timeout=0.3)
+    await communicator.disconnect()

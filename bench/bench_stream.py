@@ -7,13 +7,14 @@ only), this process publishing, and the sockets in a separate client process.
 Every socket authenticates with its own user's JWT, follows one of 20 symbols' `quotes`, and its
 own account's `orders` and `fills`. This process publishes quotes at 200/s in total (through the
 channel layer, as the feed does) and "orders" at 20/s, each an `orders` and a `fills` event of a
-random account through kernel.publish.account_publish (numbered, kept in the Redis replay window,
-sent to the group). Reported per run: account events delivered / sent (must
-be exactly 1), p50/p99 publish-to-receipt latency of quotes and of account events, and the CPU of
-the server process. Runs: a single socket as the baseline (its symbol's 10 quotes/s and all 20
-orders/s on its account: what one socket of the fan-out runs gets, and more account events),
-then 100 and 1,000 sockets; the ratios are the p99 latencies against the baseline's. A micro-measurement of the channel layer itself shows why each
-process joins a group once (its hub) rather than once per socket (channels_redis #83).
+random account through kernel.publish.account_publish (numbered, kept in the Redis replay
+window, sent to the group). Reported per run: account events delivered / sent (must be exactly
+1), duplicates, p50/p99 publish-to-receipt latency of quotes and of account events, and the CPU
+of the server process. Runs: an unreported warm-up; a single socket as the baseline (its
+symbol's 10 quotes/s and all 20 orders/s on its account: what one socket of the fan-out runs
+gets, and more account events); then 100 and 1,000 sockets. The ratios are p99 latencies
+against the baseline's. A micro-measurement of the channel layer itself shows why each process
+joins a group once (its hub) rather than once per socket (channels_redis #83).
 
     .venv/bin/python bench/bench_stream.py [--sockets 100 1000] [--seconds 10]
 """
@@ -289,9 +290,7 @@ def _run(env, url, web_pid, symbols, accounts, seconds) -> dict:
     result = json.loads(client.stdout.readline())
     client.wait(timeout=60)
     if os.environ.get("BENCH_STREAM_DEBUG"):
-        print(
-            f"  (orders seq of account {accounts[0][0]} now {numbered}; {type(stream_log()).__name__})"
-        )
+        print(f"  (orders seq of account {accounts[0][0]}: {numbered})")
     return {"sockets": len(accounts), "sent": sent, "cpu": cpu, **result}
 
 

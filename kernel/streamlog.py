@@ -79,10 +79,13 @@ class MemoryStreamLog:
 
 
 # INCR and XADD in one script: no other publisher can slip between numbering and appending, so
-# the stream is in seq order and an event is in the window before anyone can receive it.
+# the stream is in seq order and an event is in the window before anyone can receive it. A stream
+# idle for `ttl_s` is forgotten: its seq starts over, and a client resuming then is resynced.
 _APPEND_SCRIPT = """
 local seq = redis.call('INCR', KEYS[1])
 redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], seq .. '-0', 'e', ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+redis.call('EXPIRE', KEYS[2], ARGV[3])
 return seq
 """
 
@@ -90,9 +93,10 @@ return seq
 class RedisStreamLog:
     """The services window: `<prefix>:seq:<account>:<stream>` and a capped Redis Stream."""
 
-    def __init__(self, *, url: str, prefix: str, window: int):
+    def __init__(self, *, url: str, prefix: str, window: int, ttl_s: int = 7 * 86400):
         self.window = window
         self.prefix = prefix
+        self.ttl_s = ttl_s
         self.client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
         self._append = self.client.register_script(_APPEND_SCRIPT)
 
@@ -102,9 +106,8 @@ class RedisStreamLog:
 
     def append(self, *, account_id: int, stream: str, event: dict[str, Any]) -> int:
         seq_key, events_key = self._keys(account_id, stream)
-        return int(
-            self._append(keys=[seq_key, events_key], args=[orjson.dumps(event), self.window])
-        )
+        arguments: list[bytes | int] = [orjson.dumps(event), self.window, self.ttl_s]
+        return int(self._append(keys=[seq_key, events_key], args=arguments))
 
     def current_seq(self, *, account_id: int, stream: str) -> int:
         seq_key, _ = self._keys(account_id, stream)
@@ -140,7 +143,10 @@ def stream_log() -> StreamLog:
             window = settings.STREAM_REPLAY_WINDOW
             if settings.REDIS_URL:
                 _log = RedisStreamLog(
-                    url=settings.REDIS_URL, prefix=settings.STREAM_LOG_PREFIX, window=window
+                    url=settings.REDIS_URL,
+                    prefix=settings.STREAM_LOG_PREFIX,
+                    window=window,
+                    ttl_s=settings.STREAM_LOG_TTL_S,
                 )
             else:
                 _log = MemoryStreamLog(window=window)

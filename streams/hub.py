@@ -41,6 +41,9 @@ class Hub:
         self.shards = shards
         self.channels: list[str] = []
         self.members: dict[str, set[Member]] = {}
+        # Groups this process's channels are members of in the layer.
+        self.joined: set[str] = set()
+        self._locks: dict[str, asyncio.Lock] = {}
         self._tasks: list[asyncio.Task] = []
         self._refresher: asyncio.Task | None = None
         self._start_lock = asyncio.Lock()
@@ -60,20 +63,27 @@ class Hub:
                 self._tasks = [asyncio.ensure_future(self._run(c)) for c in self.channels]
                 self._refresher = asyncio.ensure_future(self._refresh())
 
+    def _lock(self, group: str) -> asyncio.Lock:
+        return self._locks.setdefault(group, asyncio.Lock())
+
     async def join(self, group: str, member: Member) -> None:
         """Deliver `group`'s messages to `member`; raises if the layer is unreachable."""
         await self._ensure_started()
-        members = self.members.setdefault(group, set())
-        first = not members
-        members.add(member)
-        if first:
+        # Per group, layer joins and leaves happen one at a time: a leave of the last socket
+        # racing a join of the next could otherwise land after it and strand the group.
+        async with self._lock(group):
+            self.members.setdefault(group, set()).add(member)
+            if group in self.joined:
+                return
             try:
                 await self.layer.group_add(group, self.channel_of(group))
             except BaseException:
+                members = self.members.get(group, set())
                 members.discard(member)
                 if not members:
                     self.members.pop(group, None)
                 raise
+            self.joined.add(group)
 
     async def leave(self, group: str, member: Member) -> None:
         """Stop delivering `group` to `member`; the process leaves the group with its last one."""
@@ -81,13 +91,17 @@ class Hub:
         if members is None:
             return
         members.discard(member)
-        if not members:
-            del self.members[group]
-            if self.channels:
-                try:
-                    await self.layer.group_discard(group, self.channel_of(group))
-                except Exception:
-                    logger.warning("could not leave %s; it expires in the layer", group)
+        if members:
+            return
+        async with self._lock(group):
+            if self.members.get(group) or group not in self.joined:
+                return  # someone joined meanwhile, or the layer never had it
+            self.members.pop(group, None)
+            self.joined.discard(group)
+            try:
+                await self.layer.group_discard(group, self.channel_of(group))
+            except Exception:
+                logger.warning("could not leave %s; it expires in the layer", group)
 
     async def _run(self, channel: str) -> None:
         while True:
@@ -109,6 +123,7 @@ class Hub:
     def _lose_all(self) -> None:
         members = {member for group in self.members.values() for member in group}
         self.members.clear()
+        self.joined.clear()
         for task in [*self._tasks, self._refresher]:
             if task is not None and task is not asyncio.current_task():
                 task.cancel()

@@ -435,6 +435,8 @@ BACKTEST_LOAD_CHUNK = env.int("BACKTEST_LOAD_CHUNK", default=10_000)
 STREAM_REPLAY_WINDOW = env.int("STREAM_REPLAY_WINDOW", default=1000)
 # Redis key prefix of the sequence counters and replay streams (services mode).
 STREAM_LOG_PREFIX = env.str("STREAM_LOG_PREFIX", default="trading:stream")
+# An account stream with no event for this long is forgotten (its seq starts over), seconds.
+STREAM_LOG_TTL_S = env.int("STREAM_LOG_TTL_S", default=7 * 86400)
 # Account messages a socket may have queued before it is closed with 4408 (too slow).
 STREAM_QUEUE_LIMIT = env.int("STREAM_QUEUE_LIMIT", default=1000)
 # Trades and candles queued per socket before the oldest are dropped (their seq shows the gap).

@@ -21,6 +21,7 @@ from access.models import Account, ApiKey, Membership
 from access.selectors import account_queryset_for, user_roles, user_scopes
 from audit.services import audit_record
 from kernel.api.ratelimit import rate_parse, rate_per_second
+from kernel.publish import credential_revoked_publish
 
 RATE_LIMIT_CLASSES = ("data", "trading")
 # last_used_at is a hint, not a log: write it at most once per this interval per key.
@@ -389,6 +390,8 @@ def api_key_update(
             after=after,
             account_id=api_key.account_id,
         )
+        # A socket's scopes are fixed when it authenticates: it reauthenticates with the new ones.
+        credential_revoked_publish(kind="key", identifier=api_key.key_id)
     return api_key
 
 
@@ -436,6 +439,7 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
             after={"revoked_at": api_key.revoked_at},
             account_id=api_key.account_id,
         )
+        credential_revoked_publish(kind="key", identifier=api_key.key_id)
     return api_key
 
 
@@ -462,6 +466,8 @@ def api_key_touch(*, api_key: ApiKey, now: datetime.datetime | None = None) -> b
 def auth_logout(*, user: User, refresh_token: RefreshToken) -> None:
     """Blacklist a refresh token of `user` (ending that login) and record it."""
     refresh_token.blacklist()
+    # An access token names no login, so the user's JWT sockets all close; they reauthenticate.
+    credential_revoked_publish(kind="user", identifier=user.pk)
     audit_record(
         action="auth.logged_out",
         object_type="user",

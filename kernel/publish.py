@@ -13,6 +13,7 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 
 from kernel.runtime import main_loop_get
+from kernel.streamlog import stream_log
 
 logger = logging.getLogger(__name__)
 
@@ -46,14 +47,49 @@ def _log_failure(future) -> None:
         logger.error("channel-layer delivery failed: %r", future.exception())
 
 
+def credential_group(kind: str, identifier: str | int) -> str:
+    """Return the group of the sockets opened with one credential (`key`, `user`)."""
+    return f"credential.{kind}.{identifier}"
+
+
+def _account_deliver(account_id: int, stream: str, event: str, data: dict[str, Any]) -> None:
+    """Number the event, keep it in the replay window, then send it to the account group."""
+    group = account_group(account_id, stream)
+    try:
+        seq = stream_log().append(
+            account_id=account_id, stream=stream, event={"event": event, "data": data}
+        )
+    except Exception:
+        # Not numbered, not kept: sockets see no gap to fill; the state is in the database and
+        # a socket resuming later gets a snapshot. Never raised into the service.
+        logger.exception("could not number %s for %s", event, group)
+        return
+    message = {
+        "type": "account.event",
+        "group": group,
+        "account": account_id,
+        "stream": stream,
+        "seq": seq,
+        "event": event,
+        "data": data,
+    }
+    _deliver("group_send", group, message)
+
+
 def account_publish(*, account_id: int, stream: str, event: str, data: dict[str, Any]) -> None:
-    """On commit, send `{"type": "account.event", stream, event, data}` to the account group.
+    """On commit, number the event and send `{"type": "account.event", ...}` to the group.
 
     `data` must be JSON-safe (strings for decimals and times): the representation the REST API
-    returns for the same object.
+    returns for the same object. The message carries `seq`, the event's number in this account
+    stream, which is kept in the bounded replay window (kernel.streamlog).
     """
-    message = {"type": "account.event", "stream": stream, "event": event, "data": data}
-    group = account_group(account_id, stream)
+    transaction.on_commit(lambda: _account_deliver(account_id, stream, event, data))
+
+
+def credential_revoked_publish(*, kind: str, identifier: str | int) -> None:
+    """On commit, tell the sockets opened with a credential that it no longer holds."""
+    group = credential_group(kind, identifier)
+    message = {"type": "credential.revoked", "group": group}
     transaction.on_commit(lambda: _deliver("group_send", group, message))
 
 

@@ -271,9 +271,16 @@ class MarketDataFeed:
         for candle in candle_events:
             messages.append(("candles", "md.candle", candle["symbol"], candle))
         for channel, message_type, symbol, data in messages:
+            group = market_group(channel, symbol)
             await self.channel_layer.group_send(
-                market_group(channel, symbol),
-                {"type": message_type, "channel": channel, "symbol": symbol, "data": _wire(data)},
+                group,
+                {
+                    "type": message_type,
+                    "group": group,
+                    "channel": channel,
+                    "symbol": symbol,
+                    "data": _wire(data),
+                },
             )
 
     async def stop(self) -> None:

@@ -253,6 +253,7 @@ def stack_create(workdir: Path, *, services: bool) -> Stack:
             "LOCAL_DIR": str(workdir / "local"),
             "CACHE_KEY_PREFIX": f"it-{tag}",
             "CHANNEL_LAYER_PREFIX": f"it-{tag}:asgi",
+            "STREAM_LOG_PREFIX": f"it-{tag}:stream",
             "CELERY_QUEUE": f"it-{tag}",
             "LOG_LEVEL": "INFO",
             # Every test process calls from 127.0.0.1, many of them with refused credentials on

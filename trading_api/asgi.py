@@ -8,8 +8,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trading_api.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from streams.origin import StreamOriginValidator  # noqa: E402
 from trading_api.routing import websocket_urlpatterns  # noqa: E402
 
 
@@ -36,7 +36,7 @@ application = EmbeddedEngineStarter(
     ProtocolTypeRouter(
         {
             "http": django_asgi_app,
-            "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+            "websocket": StreamOriginValidator(URLRouter(websocket_urlpatterns)),
         }
     )
 )

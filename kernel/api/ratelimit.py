@@ -107,7 +107,7 @@ def _usage(request: HttpRequest, *, rate_class: str, key: str, rate: str, increm
         return get_usage(
             request, group=group, key=lambda _group, _request: key, rate=rate, increment=increment
         )
-    except RedisError as exc:
+    except (RedisError, OSError) as exc:
         logger.warning("rate limits: shared cache unreachable (%r); counting in process", exc)
         return local_windows.usage(f"{group}:{key}", rate, increment=increment)
 

@@ -63,6 +63,7 @@ async def test_ticks_publish_quote_trade_orderbook_and_candle_events():
     last = ticks[-1][0]
     assert quotes[-1] == {
         "type": "md.quote",
+        "group": "md.quotes.AAPL",
         "channel": "quotes",
         "symbol": "AAPL",
         "data": {

@@ -1,6 +1,7 @@
 """Settings read from the environment; defaults give the embedded single-process mode."""
 
 import ipaddress
+import re
 import secrets
 from datetime import timedelta
 from pathlib import Path
@@ -160,12 +161,21 @@ if REDIS_URL:
                 # side first and raise; the socket must outwait the server-side block.
                 "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="trading:asgi"),
+                # Each web process's stream hub is one channel carrying every event its
+                # sockets follow: past the default 100, group_send drops (channels_redis #62).
+                "channel_capacity": {"stream-hub.*": 100_000},
             },
         }
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels.layers.InMemoryChannelLayer",
+            # This layer uses channel_capacity as given: (compiled pattern, capacity) pairs.
+            "CONFIG": {"channel_capacity": [(re.compile(r"stream-hub\..*"), 100_000)]},
+        }
+    }
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL or "cache+memory://")
@@ -473,3 +483,29 @@ BACKTEST_SWEEP_MAX_COMBINATIONS = env.int("BACKTEST_SWEEP_MAX_COMBINATIONS", def
 BACKTEST_MAX_BARS = env.int("BACKTEST_MAX_BARS", default=2_000_000)
 BACKTEST_LOAD_CHUNK = env.int("BACKTEST_LOAD_CHUNK", default=10_000)
 # --- end of operations and backtests --------------------------------------------------------
+
+# --- streaming (issue 12) -------------------------------------------------------------------
+# Events kept per account stream for `resume`; older ones mean a resync snapshot.
+STREAM_REPLAY_WINDOW = env.int("STREAM_REPLAY_WINDOW", default=1000)
+# Redis key prefix of the sequence counters and replay streams (services mode).
+STREAM_LOG_PREFIX = env.str("STREAM_LOG_PREFIX", default="trading:stream")
+# An account stream with no event for this long is forgotten (its seq starts over), seconds.
+STREAM_LOG_TTL_S = env.int("STREAM_LOG_TTL_S", default=7 * 86400)
+# Account messages a socket may have queued before it is closed with 4408 (too slow).
+STREAM_QUEUE_LIMIT = env.int("STREAM_QUEUE_LIMIT", default=1000)
+# Trades and candles queued per socket before the oldest are dropped (their seq shows the gap).
+STREAM_MARKET_QUEUE_LIMIT = env.int("STREAM_MARKET_QUEUE_LIMIT", default=1000)
+# Kernel send buffer per socket (bytes; 0: the OS default, up to megabytes). Smaller means a
+# slow client is noticed (conflated, or closed with 4408) sooner, and costs less memory.
+STREAM_SEND_BUFFER_BYTES = env.int("STREAM_SEND_BUFFER_BYTES", default=0)
+# How long a socket the server closes (4408, ...) waits for the client's close reply, seconds:
+# a slow client first reads what was queued before the close frame.
+STREAM_CLOSE_TIMEOUT_S = env.float("STREAM_CLOSE_TIMEOUT_S", default=10.0)
+# Largest client frame accepted, in bytes.
+STREAM_MAX_FRAME_BYTES = env.int("STREAM_MAX_FRAME_BYTES", default=65536)
+# Browser origins allowed to open a socket ("https://dash.example.com"); "*" allows any.
+# Clients that send no Origin (servers, scripts) are always accepted: they authenticate.
+STREAM_ALLOWED_ORIGINS = env.list("STREAM_ALLOWED_ORIGINS", default=[])
+# daphne pings sockets after this many idle seconds and closes those silent for the timeout.
+STREAM_PING_INTERVAL_S = env.int("STREAM_PING_INTERVAL_S", default=20)
+STREAM_PING_TIMEOUT_S = env.int("STREAM_PING_TIMEOUT_S", default=30)

@@ -48,4 +48,7 @@ class Command(BaseCommand):
             signal_handlers=True,
             action_logger=None,
             root_path="",
+            # Protocol-level pings on idle sockets; a socket that does not answer is closed.
+            ping_interval=settings.STREAM_PING_INTERVAL_S,
+            ping_timeout=settings.STREAM_PING_TIMEOUT_S,
         ).run()

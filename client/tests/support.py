@@ -39,6 +39,7 @@ ACCOUNTS = [
     "Cl-Cli",
     "Cl-Async",
     "Cl-Keys",
+    "Cl-Stream",
 ]
 
 
@@ -88,6 +89,7 @@ def _setup_spec(public_key: str) -> dict[str, Any]:
         key("cli-hmac", "Cl-Cli"),
         key("async", "Cl-Async", scheme="ed25519", public_key=public_key),
         key("keys", "Cl-Keys"),
+        key("stream", "Cl-Stream"),
         key("risk-a", "Cl-FourEyes", owner="cl-risk-a", scopes=["read", "control"]),
         key("risk-b", "Cl-FourEyes", owner="cl-risk-b", scopes=["read", "control"]),
     ]

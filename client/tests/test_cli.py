@@ -33,6 +33,8 @@ def run(server, home):
             "HOME": str(home),
             "XDG_CONFIG_HOME": str(home / ".config"),
             "TRADING_BASE_URL": server.base_url,
+            # A checkout's client, when the suite runs it from source (as the server tests do).
+            "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
         }
         if key_env:
             environment["TRADING_API_KEY"] = f"{key['key_id']}.{key['secret']}"
@@ -202,3 +204,54 @@ def test_profiles_ed25519_keys_and_jwt(server, run, home, tmp_path):
     assert signed["credential"]["scheme"] == "ed25519"
     assert jwt["user"]["username"] == "cl-trader"
     assert jwt["credential"]["type"] == "jwt"
+
+
+def _hmac_env(server) -> dict[str, str]:
+    key = server.keys["cli-hmac"]
+    return {
+        "TRADING_AUTH": "hmac",
+        "TRADING_KEY_ID": key["key_id"],
+        "TRADING_SECRET": key["secret"],
+    }
+
+
+def test_stream_quotes_prints_json_lines_and_stops_at_count(server, run):
+    result = run("--json", "stream", "quotes", "AAPL", "--count", "3", key_env=False,
+                 env=_hmac_env(server))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    messages = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(messages) == 3
+    assert {m["channel"] for m in messages} == {"quotes"}
+    assert messages[0]["type"] == "snapshot"
+    assert all(m["symbol"] == "AAPL" for m in messages)
+    assert [m["seq"] for m in messages] == sorted(m["seq"] for m in messages)
+
+
+def test_stream_orders_shows_the_snapshot_as_text(server, run):
+    result = run("stream", "orders", "--count", "1", key_env=False, env=_hmac_env(server))
+    assert result.returncode == 0, result.stderr
+    assert "orders" in result.stdout
+    assert "snapshot" in result.stdout
+
+
+def test_stream_of_a_market_channel_needs_a_symbol(server, run):
+    result = run("stream", "quotes", key_env=False, env=_hmac_env(server))
+    assert result.returncode == 2
+    assert "needs at least one symbol" in result.stderr
+
+
+def test_strategies_and_a_backtest_with_its_progress_and_figures(run):
+    strategies = run("strategies")
+    assert strategies.returncode == 0, strategies.stderr
+    assert "sma_crossover" in strategies.stdout
+
+    result = run(
+        "backtest", "sma_crossover", "AAPL", "--interval", "1m",
+        "--param", "fast=5", "--param", "slow=20", "--progress",
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "#" * 30 in result.stderr  # the bar reached 100%
+    figures = dict(line.split(None, 1) for line in result.stdout.splitlines() if line.strip())
+    assert figures["strategy"] == "sma_crossover"
+    assert "total_return_pct" in figures
+    assert "sharpe_ratio" in figures

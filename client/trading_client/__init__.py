@@ -22,6 +22,7 @@ from trading_client.errors import (
 )
 from trading_client.pagination import AsyncPaginator, Page, Paginator
 from trading_client.retry import RetryPolicy
+from trading_client.stream import Backoff, Stream, StreamError, StreamMessage, Subscription
 
 __all__ = [
     "APIError",
@@ -29,6 +30,7 @@ __all__ = [
     "AsyncClient",
     "AsyncPaginator",
     "Auth",
+    "Backoff",
     "Client",
     "ConfigurationError",
     "ConnectError",
@@ -41,6 +43,10 @@ __all__ = [
     "RequestTimeoutError",
     "ResponseFormatError",
     "RetryPolicy",
+    "Stream",
+    "StreamError",
+    "StreamMessage",
+    "Subscription",
     "TradingError",
     "__version__",
 ]

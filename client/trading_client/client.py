@@ -36,6 +36,7 @@ from trading_client.resources.analytics import (
 )
 from trading_client.resources.api_keys import ApiKeysResource, AsyncApiKeysResource
 from trading_client.resources.audit import AsyncAuditResource, AuditResource
+from trading_client.resources.backtests import AsyncBacktestsResource, BacktestsResource
 from trading_client.resources.market import AsyncMarketResource, MarketResource
 from trading_client.resources.orders import (
     AsyncFillsResource,
@@ -55,6 +56,7 @@ from trading_client.resources.risk import (
 from trading_client.resources.system import AsyncSystemResource, SystemResource, logout_call
 from trading_client.resources.trading import AsyncTradingResource, TradingResource
 from trading_client.retry import RetryPolicy
+from trading_client.stream import Stream, Subscription
 
 _UNSET: Any = object()
 
@@ -127,6 +129,7 @@ class Client:
         self.overrides = OverridesResource(transport)
         self.trading = TradingResource(transport)
         self.audit = AuditResource(transport)
+        self.backtests = BacktestsResource(transport)
 
     @property
     def auth(self) -> Auth | None:
@@ -235,6 +238,7 @@ class AsyncClient:
         self.overrides = AsyncOverridesResource(transport)
         self.trading = AsyncTradingResource(transport)
         self.audit = AsyncAuditResource(transport)
+        self.backtests = AsyncBacktestsResource(transport)
 
     @property
     def auth(self) -> Auth | None:
@@ -243,6 +247,12 @@ class AsyncClient:
     @property
     def account(self) -> int | None:
         return self._transport.options.account
+
+    def stream(self, subscriptions: list[Subscription], **options: Any) -> Stream:
+        """The WebSocket stream of `subscriptions`: `async for message in client.stream(...)`.
+
+        Reconnects and resumes by itself; see `trading_client.stream`."""
+        return Stream(self, subscriptions, **options)
 
     def with_options(
         self,

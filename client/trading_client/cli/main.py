@@ -9,8 +9,10 @@ error, or at least one item of a bulk cancel/close); 4 the server could not be r
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -467,6 +469,121 @@ def _start(client: Client, args: argparse.Namespace) -> Output:
     return Output(state.to_dict(), pairs([("state", state.state), ("reason", state.reason)]))
 
 
+# --- strategies, backtests and the stream --------------------------------------------------
+
+
+def _strategies(client: Client, args: argparse.Namespace) -> Output:
+    strategies = list(client.backtests.strategies())
+    rows = [[s.name, s.title, ", ".join(f"{k}={v}" for k, v in (s.defaults or {}).items())]
+            for s in strategies]  # fmt: skip
+    return Output([s.to_dict() for s in strategies], table(["name", "title", "defaults"], rows))
+
+
+def _parameter(text: str) -> tuple[str, Any]:
+    name, equals, value = text.partition("=")
+    if not equals or not name:
+        raise argparse.ArgumentTypeError(f"a parameter is name=value: {text!r}")
+    try:
+        return name, int(value)
+    except ValueError:
+        return name, value
+
+
+def progress_bar(percentage: Decimal, phase: str, width: int = 30) -> str:
+    """`[#########.....]  31.5%  phase` for a percentage from 0 to 100."""
+    done = int(width * min(max(percentage, Decimal(0)), Decimal(100)) / 100)
+    return f"[{'#' * done}{'.' * (width - done)}] {cell(percentage):>6}%  {phase}"
+
+
+_STATISTICS = (
+    "total_return_pct", "cagr_pct", "sharpe_ratio", "sortino_ratio", "max_drawdown_pct",
+    "win_rate", "profit_factor", "exposure_pct", "total_trades", "final_equity", "total_fees",
+)  # fmt: skip
+
+
+def _backtest(client: Client, args: argparse.Namespace) -> Output:
+    started = client.backtests.run(
+        args.strategy,
+        args.symbol,
+        interval=args.interval,
+        start=args.start,
+        end=args.end,
+        initial_capital=args.capital,
+        parameters=dict(args.param or []),
+    )
+    show = sys.stderr.isatty() or args.progress
+    clock = time.monotonic
+    deadline = clock() + args.wait
+    operation = client.backtests.operation(started.operation_id)
+    while not operation.finished:
+        if show:
+            bar = progress_bar(operation.progress.percentage, operation.progress.phase)
+            print(f"\r{bar}", end="", file=sys.stderr, flush=True)
+        if clock() > deadline:
+            raise UsageError(
+                f"backtest {started.backtest_id} still {operation.status} after {args.wait} s"
+            )
+        time.sleep(0.2)  # the pace of the bar's redraw, not a synchronisation
+        operation = client.backtests.operation(started.operation_id)
+    if show:
+        print(f"\r{progress_bar(Decimal(100), operation.status)}", file=sys.stderr)
+    result = client.backtests.get(started.backtest_id)
+    if result.status != "completed":
+        text = pairs([("backtest", result.id), ("status", result.status), ("error", result.error)])
+        return Output(result.to_dict(), text, EXIT_API)
+    summary = [("backtest", result.id), ("strategy", result.strategy),
+               ("symbol", f"{result.symbol} {result.interval}"), ("bars", result.bars)]  # fmt: skip
+    summary += [(name, getattr(result, name)) for name in _STATISTICS]
+    return Output(result.to_dict(), pairs(summary))
+
+
+def _stream(client: Client, args: argparse.Namespace) -> Output:
+    """Print stream messages as they come (one JSON object per line with --json)."""
+    import asyncio
+
+    from trading_client.client import AsyncClient
+    from trading_client.stream import ACCOUNT_CHANNELS, Subscription
+
+    account = client.account if args.channel in ACCOUNT_CHANNELS else None
+    if args.channel not in ACCOUNT_CHANNELS and not args.symbols:
+        raise UsageError(f"`stream {args.channel}` needs at least one symbol")
+    subscription = Subscription(
+        args.channel, symbols=tuple(s.upper() for s in args.symbols), account=account,
+        interval=args.interval,
+    )  # fmt: skip
+
+    async def follow() -> int:
+        count = 0
+        options = client._transport.options
+        async with AsyncClient(options.api_root, auth=options.auth, account=options.account) as ac:
+            async for message in ac.stream([subscription]):
+                if args.json:
+                    print(json.dumps(message.raw, ensure_ascii=False), flush=True)
+                else:
+                    label = message.event or message.type
+                    where = message.symbol or (
+                        f"account {message.account}" if message.account else ""
+                    )
+                    print(f"{message.seq}  {message.channel}  {where}  {label}  "
+                          f"{_summary(message.data)}", flush=True)  # fmt: skip
+                count += 1
+                if args.count and count >= args.count:
+                    return count
+        return count
+
+    asyncio.run(follow())
+    return Output(None, "", EXIT_OK)
+
+
+def _summary(data: Any) -> str:
+    if isinstance(data, dict):
+        keys = ("id", "symbol", "side", "status", "quantity", "price", "bid", "ask", "total")
+        return " ".join(f"{k}={data[k]}" for k in keys if data.get(k) not in (None, ""))
+    if isinstance(data, list):
+        return f"{len(data)} items"
+    return cell(data)
+
+
 # --- parser ---------------------------------------------------------------------------------
 
 
@@ -588,6 +705,25 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--keep-positions", action="store_true", help="do not close positions")
     sub = command("start", _start, "let trading run again")
     sub.add_argument("--reason", required=True)
+
+    command("strategies", _strategies, "the strategies a backtest can run")
+    sub = command("backtest", _backtest, "run a backtest with a progress bar, then its figures")
+    sub.add_argument("strategy")
+    sub.add_argument("symbol")
+    sub.add_argument("--interval", choices=["1m", "5m", "15m", "1h", "1d"])
+    sub.add_argument("--from", dest="start", type=datetime_arg)
+    sub.add_argument("--to", dest="end", type=datetime_arg)
+    sub.add_argument("--capital", type=decimal_arg)
+    sub.add_argument("--param", action="append", type=_parameter, help="name=value, repeatable")
+    sub.add_argument("--wait", type=float, default=600, help="give up after this many seconds")
+    sub.add_argument(
+        "--progress", action="store_true", help="draw the bar even when stderr is not a terminal"
+    )
+    sub = command("stream", _stream, "follow a stream channel (quotes AAPL, orders, fills, ...)")
+    sub.add_argument("channel")
+    sub.add_argument("symbols", nargs="*", help="market channels: the symbols")
+    sub.add_argument("--interval", help="candles: 1m, 5m, 15m, 1h, 1d")
+    sub.add_argument("--count", type=int, help="stop after this many messages")
     return parser
 
 
@@ -645,7 +781,8 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         return _fail(EXIT_FAILURE, message, {"error": {"message": str(exc)}}, as_json)
     except KeyboardInterrupt:
         return 130
-    print(to_json(output.data) if as_json else output.text)
+    if output.data is not None or output.text:  # a stream printed as it went
+        print(to_json(output.data) if as_json else output.text)
     return output.status
 
 

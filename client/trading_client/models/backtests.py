@@ -1,0 +1,100 @@
+"""Strategies, backtests and long operations (progress, status, result)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from trading_client.models._base import Model
+
+FINISHED = frozenset({"completed", "failed", "cancelled"})
+
+
+@dataclass(frozen=True, kw_only=True)
+class Strategy(Model):
+    """A registered strategy and the JSON schema of its parameters."""
+
+    name: str
+    title: str = ""
+    description: str = ""
+    parameters_schema: dict[str, Any] | None = None
+    defaults: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Progress(Model):
+    """How far a long operation is: a percentage (0-100), its phase, items done of total."""
+
+    percentage: Decimal
+    phase: str = ""
+    items_done: int | None = None
+    items_total: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Operation(Model):
+    """A long job (a backtest, a sweep, ...) and where it is."""
+
+    id: int
+    type: str
+    status: str
+    progress: Progress
+    error: str | None = None
+    result: Any = None
+    parent: int | None = None
+    account: int | None = None
+    created_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    heartbeat_at: datetime | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+
+@dataclass(frozen=True, kw_only=True)
+class BacktestStarted(Model):
+    """The answer to starting a backtest (202): follow the operation, then read the backtest."""
+
+    backtest_id: int
+    operation_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Backtest(Model):
+    """A backtest, its statistics (strings of the server, as Decimal) and, in detail, its
+    curves and trades (raw JSON in `extra`)."""
+
+    id: int
+    operation_id: int
+    status: str
+    progress: Progress
+    strategy: str
+    symbol: str
+    interval: str
+    error: str | None = None
+    parameters: dict[str, Any] | None = None
+    initial_capital: Decimal | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    bars: int | None = None
+    created_at: datetime | None = None
+    finished_at: datetime | None = None
+    total_return_pct: Decimal | None = None
+    cagr_pct: Decimal | None = None
+    sharpe_ratio: Decimal | None = None
+    sortino_ratio: Decimal | None = None
+    max_drawdown_pct: Decimal | None = None
+    win_rate: Decimal | None = None
+    profit_factor: Decimal | None = None
+    exposure_pct: Decimal | None = None
+    total_trades: int | None = None
+    final_equity: Decimal | None = None
+    total_fees: Decimal | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED

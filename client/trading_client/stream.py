@@ -235,10 +235,14 @@ class Stream:
             try:
                 self._socket = await self._open()
                 attempt = 0
-                async for raw in self._socket:
-                    message = self._accept(json.loads(raw))
-                    if message is not None:
-                        yield message
+                try:
+                    async for raw in self._socket:
+                        message = self._accept(json.loads(raw))
+                        if message is not None:
+                            yield message
+                except GeneratorExit:
+                    await self._socket.close()  # the caller stopped iterating
+                    raise
                 raise ConnectionClosed(None, None)  # the server ended the socket cleanly
             except ConnectionClosed as closed:
                 code = closed.rcvd.code if closed.rcvd else 1006

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 import trading_api
 from kernel.api.errors import error_body
+from kernel.api.schema import errors
 from trading_api import health
 
 
@@ -22,7 +23,10 @@ class HealthView(APIView):
     rate_class = None
 
     @extend_schema(
-        responses=inline_serializer("Health", {"status": serializers.CharField()}),
+        responses={
+            200: inline_serializer("Health", {"status": serializers.ChoiceField(["ok"])}),
+            **errors(503),
+        },
         auth=[],
     )
     def get(self, request):
@@ -36,12 +40,39 @@ def _timestamp(epoch: float | None) -> datetime | None:
     return datetime.fromtimestamp(epoch, tz=UTC) if epoch else None
 
 
+class EngineStatusSerializer(serializers.Serializer):
+    state = serializers.CharField(help_text="running or down (from the engine's heartbeat)")
+    started_at = serializers.DateTimeField(allow_null=True)
+    uptime_s = serializers.FloatField(allow_null=True)
+    pid = serializers.IntegerField(allow_null=True)
+    host = serializers.CharField(allow_null=True)
+
+
+class ConnectionsSerializer(serializers.Serializer):
+    database = serializers.CharField()
+    cache = serializers.CharField()
+    channel_layer = serializers.CharField()
+    broker = serializers.CharField()
+    workers = inline_serializer(
+        "WorkersStatus",
+        {"state": serializers.CharField(), "count": serializers.IntegerField()},
+    )
+    market_data = serializers.CharField()
+
+
+class StatusSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=["embedded", "services"])
+    version = serializers.CharField()
+    engine = EngineStatusSerializer()
+    connections = ConnectionsSerializer()
+
+
 class StatusView(APIView):
     """Engine state, run mode, version and a real check of every connection."""
 
     required_scope = "read"
 
-    @extend_schema(responses=inline_serializer("Status", {"mode": serializers.CharField()}))
+    @extend_schema(responses=StatusSerializer)
     def get(self, request):
         from django.conf import settings
 

@@ -10,7 +10,6 @@ from typing import Any
 
 from drf_spectacular import openapi
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -65,7 +64,14 @@ def errors(*statuses: int) -> dict[int, OpenApiResponse]:
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    OpenApiTypes.STR,
+    # What `idempotency.services` accepts: 1-255 printable characters (str.isprintable, in the
+    # Latin-1 a header carries).
+    {
+        "type": "string",
+        "minLength": 1,
+        "maxLength": 255,
+        "pattern": r"^[^\x00-\x1f\x7f-\xa0\xad]*$",
+    },
     OpenApiParameter.HEADER,
     description="Replays the stored answer of a retry with the same key and body (24 h); "
     "1-255 printable characters. Alias: X-Idempotency-Key.",

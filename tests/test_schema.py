@@ -212,3 +212,12 @@ def test_the_schema_marks_the_deprecated_operation():
 def test_a_sunset_before_the_deprecation_is_refused():
     with pytest.raises(ValueError, match="sunset"):
         deprecated(since=datetime.date(2027, 1, 1), sunset=datetime.date(2026, 1, 1))
+
+
+def test_created_objects_link_to_their_operations(schema):
+    links = schema["paths"]["/api/v1/orders"]["post"]["responses"]["201"]["links"]
+    retrieve = schema["paths"]["/api/v1/orders/{order_id}"]["get"]["operationId"]
+    assert links[retrieve] == {
+        "operationId": retrieve,
+        "parameters": {"order_id": "$response.body#/id"},
+    }

@@ -273,6 +273,10 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
     "RENDERER_WHITELIST": ["kernel.api.renderers.JSONRenderer"],
     # A field a response always carries is required in its component (exact for clients).
     "COMPONENT_NO_READ_ONLY_REQUIRED": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "trading_api.api.schema_links.links_postprocess",
+    ],
 }
 # Requests per credential and route class (view attribute `rate_class`); an API key's own
 # `rate_limits` override these per class.

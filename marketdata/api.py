@@ -100,7 +100,7 @@ class QuoteSerializer(serializers.Serializer):
     last = DecimalOutputField()
     volume = DecimalOutputField()
     timestamp = serializers.DateTimeField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.source
 
 
 class QuoteListSerializer(serializers.Serializer):
@@ -136,7 +136,7 @@ class OrderBookSerializer(serializers.Serializer):
     bids = BookLevelSerializer(many=True, help_text="Best (highest) first.")
     asks = BookLevelSerializer(many=True, help_text="Best (lowest) first.")
     timestamp = serializers.DateTimeField()
-    source = serializers.CharField()
+    source = serializers.CharField()  # type: ignore[assignment]
 
 
 def _query(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:

@@ -50,7 +50,7 @@ class OperationSerializer(serializers.Serializer):
     type = serializers.CharField()
     status = serializers.ChoiceField(choices=OperationStatus.choices)
     account = serializers.IntegerField(allow_null=True)
-    parent = serializers.IntegerField(allow_null=True)
+    parent = serializers.IntegerField(allow_null=True)  # type: ignore[assignment]
     progress = ProgressSerializer()
     error = serializers.JSONField(allow_null=True)
     result = serializers.JSONField(allow_null=True)

@@ -109,7 +109,7 @@ class VenueConfigSerializer(serializers.Serializer):
 
 
 class RateLimitsSerializer(serializers.Serializer):
-    data = serializers.CharField()
+    data = serializers.CharField()  # type: ignore[assignment]  # a field, not Serializer.data
     trading = serializers.CharField()
 
 

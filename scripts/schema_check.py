@@ -254,8 +254,8 @@ def main() -> int:
         print(f"{'declared' if change in declared else 'BREAKING'}: {change}")
     if undeclared:
         print(
-            f"{len(undeclared)} undeclared breaking change(s) against {base[:12]}: declare each "
-            "identifier in docs/api-changes.md (see docs/api-versioning.md), or keep the contract.",
+            f"{len(undeclared)} undeclared breaking change(s) against {str(base)[:12]}: declare "
+            "each identifier in docs/api-changes.md (docs/api-versioning.md), or keep the contract.",
             file=sys.stderr,
         )
         return 1

@@ -255,7 +255,7 @@ def main() -> int:
     if undeclared:
         print(
             f"{len(undeclared)} undeclared breaking change(s) against {str(base)[:12]}: declare "
-            "each identifier in docs/api-changes.md (docs/api-versioning.md), or keep the contract.",
+            "each identifier in docs/api-changes.md (docs/api-versioning.md) or keep the contract.",
             file=sys.stderr,
         )
         return 1

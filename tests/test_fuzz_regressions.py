@@ -1,8 +1,15 @@
 """What schemathesis found against the live server (`make test-schema`), one test each."""
 
+import datetime
+import json
+from decimal import Decimal
+
 import pytest
+from django.db import transaction
 
 from access.tests.helpers import key_make, simple_client
+from audit.services import audit_record
+from kernel.api.renderers import json_dumps
 from orders.models import Order
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +104,28 @@ def test_cancel_all_with_a_blank_symbol_cancels_nothing(trader_api, aapl, genero
     error = _error(response, 400, "VALIDATION_ERROR")
     assert error["details"]["fields"] == {"symbol": ["May not be blank."]}
     assert Order.objects.get(pk=created.json()["id"]).status == status_before
+
+
+def test_an_audit_row_holding_an_integer_past_64_bits_still_lists(admin_api):
+    # given a state change recorded with a client's huge integer (found: GET /audit was a 500)
+    with transaction.atomic():
+        audit_record(action="test.big", object_type="test", object_id=1, after={"n": 2**70})
+
+    # when the trail is listed
+    response = admin_api.get("/api/v1/audit?action=test.big")
+
+    # then the integer is written exactly
+    assert response.status_code == 200, response.content[:300]
+    assert response.json()["results"][0]["after"] == {"n": 2**70}
+
+
+def test_json_past_64_bits_keeps_the_api_rules():
+    moment = datetime.datetime(2026, 12, 2, 5, 0, tzinfo=datetime.UTC)
+    data = {"n": -(2**70), "price": Decimal("101.2500"), "at": moment, "day": moment.date()}
+
+    assert json.loads(json_dumps(data)) == {
+        "n": -(2**70),
+        "price": "101.25",
+        "at": "2026-12-02T05:00:00Z",
+        "day": "2026-12-02",
+    }

@@ -14,7 +14,8 @@ MONEY_EXAMPLES ?= 400
 MONEY_STEPS ?= 60
 # `make test-schema`: schemathesis examples per operation and phase, and the run's time budget (s).
 SCHEMA_EXAMPLES ?= 30
-SCHEMA_MAX_TIME ?= 150
+SCHEMA_MAX_TIME ?= 120
+SCHEMA_SERVICES_MAX_TIME ?= 90
 SCHEMA_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trading_openapi
 SCHEMA_REDIS_URL ?= redis://127.0.0.1:6379/11
 
@@ -72,7 +73,7 @@ test-schema-services: install
 	bash scripts/ensure_services.sh
 	DATABASE_URL=$${DATABASE_URL:-$(SCHEMA_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(SCHEMA_REDIS_URL)} \
 		$(BIN)/python scripts/schemathesis_run.py --services \
-		--max-examples $(SCHEMA_EXAMPLES) --max-time $(SCHEMA_MAX_TIME)
+		--max-examples $(SCHEMA_EXAMPLES) --max-time $(SCHEMA_SERVICES_MAX_TIME)
 
 # docs/openapi.yaml: `schema` regenerates it; `schema-check` fails when it is stale or breaks the
 # previous version without a declaration in docs/api-changes.md (docs/api-versioning.md).

@@ -28,7 +28,7 @@ def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--services", action="store_true", help="PostgreSQL + Redis mode")
     parser.add_argument("--max-examples", type=int, default=25, help="per operation and phase")
-    parser.add_argument("--max-time", type=int, default=150, help="seconds for the whole run")
+    parser.add_argument("--max-time", type=int, default=120, help="seconds for the whole run")
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--workdir", type=Path, default=None)
     return parser.parse_args()

@@ -183,6 +183,18 @@ class MeView(APIView):
 class ApiKeySerializer(serializers.ModelSerializer):
     account = serializers.IntegerField(source="account_id", read_only=True)
     user = serializers.CharField(source="user.username", read_only=True)
+    # JSON columns, typed for the schema.
+    scopes = serializers.ListField(child=serializers.ChoiceField(Scope.choices), read_only=True)
+    allowed_ips = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="IP addresses or CIDR networks; empty allows any.",
+    )
+    rate_limits = serializers.DictField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text='Overrides per route class, e.g. {"data": "20/s", "trading": "2/s"}.',
+    )
 
     class Meta:
         model = ApiKey

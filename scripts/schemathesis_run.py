@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.harness import DEMO_PASSWORD, stack_create  # noqa: E402
+from tests.harness import stack_create  # noqa: E402
 
 SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
 # Generous limits for the fuzzing key: the run checks behaviour, not the rate limiter (which has
@@ -34,6 +34,21 @@ def _arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
+def _key(stack, *, name: str, scopes: str) -> dict:
+    """An API key of the demo admin on the demo account, made the console way."""
+    return json.loads(
+        stack.manage(
+            "create_api_key",
+            "--username=admin",
+            "--account=Demo",
+            f"--scopes={scopes}",
+            f"--name={name}",
+            f"--rate-limits={json.dumps(RATE_LIMITS)}",
+            "--json",
+        )
+    )
+
+
 def main() -> int:
     args = _arguments()
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="schemathesis-"))
@@ -42,19 +57,10 @@ def main() -> int:
         os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/11")
     stack = stack_create(workdir, services=args.services)
     try:
-        created = json.loads(
-            stack.manage(
-                "create_api_key",
-                "--username=admin",
-                "--account=Demo",
-                "--scopes=read,trade,control,admin",
-                "--name=schemathesis",
-                f"--rate-limits={json.dumps(RATE_LIMITS)}",
-                "--json",
-                extra_env={"DEMO_ADMIN_PASSWORD": DEMO_PASSWORD},
-            )
-        )
+        created = _key(stack, name="schemathesis", scopes="read,trade,control,admin")
         token = f"{created['key_id']}.{created['secret']}"
+        decoy = _key(stack, name="schemathesis-decoy", scopes="read")
+        stack.env["SCHEMATHESIS_DECOY_KEY_ID"] = str(decoy["id"])
         stack.start_web()
         if args.services:
             stack.start_engine()

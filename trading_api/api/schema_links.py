@@ -3,6 +3,9 @@ phase follow them from a created object to its reads, changes and deletion)."""
 
 from typing import Any
 
+_FIRST_ID = "$response.body#/results/0/id"
+_FIRST_SYMBOL = "$response.body#/results/0/symbol"
+
 # (method, path, status) of the producer -> [(consumer method, consumer path, {param: source})].
 LINKS: dict[tuple[str, str, str], list[tuple[str, str, dict[str, str]]]] = {
     ("post", "/api/v1/orders", "201"): [
@@ -47,6 +50,40 @@ LINKS: dict[tuple[str, str, str], list[tuple[str, str, dict[str, str]]]] = {
     ],
     ("delete", "/api/v1/positions/{symbol}", "201"): [
         ("get", "/api/v1/orders/{order_id}", {"order_id": "$response.body#/id"}),
+    ],
+    # A list's first item feeds its detail operations (never a key's revocation: the first key
+    # listed may be the caller's own).
+    ("get", "/api/v1/orders", "200"): [
+        ("get", "/api/v1/orders/{order_id}", {"order_id": _FIRST_ID}),
+        ("patch", "/api/v1/orders/{order_id}", {"order_id": _FIRST_ID}),
+        ("delete", "/api/v1/orders/{order_id}", {"order_id": _FIRST_ID}),
+    ],
+    ("get", "/api/v1/operations", "200"): [
+        ("get", "/api/v1/operations/{operation_id}", {"operation_id": _FIRST_ID}),
+        ("get", "/api/v1/operations/{operation_id}/metrics", {"operation_id": _FIRST_ID}),
+        ("post", "/api/v1/operations/{operation_id}/cancel", {"operation_id": _FIRST_ID}),
+    ],
+    ("get", "/api/v1/backtests", "200"): [
+        ("get", "/api/v1/backtests/{backtest_id}", {"backtest_id": _FIRST_ID}),
+    ],
+    ("get", "/api/v1/risk/overrides/", "200"): [
+        ("get", "/api/v1/risk/overrides/{id}/", {"id": _FIRST_ID}),
+    ],
+    ("get", "/api/v1/api-keys/", "200"): [
+        ("get", "/api/v1/api-keys/{id}/", {"id": _FIRST_ID}),
+    ],
+    ("get", "/api/v1/positions", "200"): [
+        ("get", "/api/v1/positions/{symbol}", {"symbol": _FIRST_SYMBOL}),
+        ("delete", "/api/v1/positions/{symbol}", {"symbol": _FIRST_SYMBOL}),
+    ],
+    ("get", "/api/v1/instruments", "200"): [
+        ("get", "/api/v1/instruments/{symbol}", {"symbol": _FIRST_SYMBOL}),
+        ("get", "/api/v1/quotes/{symbol}", {"symbol": _FIRST_SYMBOL}),
+        ("get", "/api/v1/candles/{symbol}", {"symbol": _FIRST_SYMBOL}),
+        ("get", "/api/v1/orderbook/{symbol}", {"symbol": _FIRST_SYMBOL}),
+    ],
+    ("get", "/api/v1/strategies", "200"): [
+        ("get", "/api/v1/strategies/{name}", {"name": "$response.body#/results/0/name"}),
     ],
 }
 

@@ -12,8 +12,15 @@ PYTEST_ARGS ?=
 # `make test-money`: how long the money harness runs (examples x steps per mode).
 MONEY_EXAMPLES ?= 400
 MONEY_STEPS ?= 60
+# `make test-schema`: schemathesis examples per operation and phase, and the run's time budget (s).
+SCHEMA_EXAMPLES ?= 30
+SCHEMA_MAX_TIME ?= 120
+SCHEMA_SERVICES_MAX_TIME ?= 90
+SCHEMA_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trading_openapi
+SCHEMA_REDIS_URL ?= redis://127.0.0.1:6379/11
 
-.PHONY: install run run-services test test-services test-money test-client lint check ci clean
+.PHONY: install run run-services test test-services test-money test-client test-schema \
+	test-schema-services schema schema-check lint check ci clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +62,26 @@ test-money: install
 
 test-client: install  # the Python client and CLI (client/) against a real embedded server
 	$(BIN)/pip install --quiet -e ./client && env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest client/tests $(PYTEST_ARGS)
+
+# Schemathesis (all checks, stateful phase) against a live, seeded embedded server with a real key.
+test-schema: install
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python scripts/schemathesis_run.py \
+		--max-examples $(SCHEMA_EXAMPLES) --max-time $(SCHEMA_MAX_TIME)
+
+# The same against the services topology (web + engine on PostgreSQL and Redis).
+test-schema-services: install
+	bash scripts/ensure_services.sh
+	DATABASE_URL=$${DATABASE_URL:-$(SCHEMA_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(SCHEMA_REDIS_URL)} \
+		$(BIN)/python scripts/schemathesis_run.py --services \
+		--max-examples $(SCHEMA_EXAMPLES) --max-time $(SCHEMA_SERVICES_MAX_TIME)
+
+# docs/openapi.yaml: `schema` regenerates it; `schema-check` fails when it is stale or breaks the
+# previous version without a declaration in docs/api-changes.md (docs/api-versioning.md).
+schema: install
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python scripts/schema_check.py --write
+
+schema-check: install
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/python scripts/schema_check.py
 
 lint: install
 	$(BIN)/ruff check .

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from django.conf import settings
 from django.db import transaction
 from django_ratelimit.core import get_usage
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import Throttled
 from rest_framework.permissions import IsAuthenticated
@@ -23,7 +23,7 @@ from access import selectors, services
 from access.enums import ApiKeyScheme, Scope
 from access.models import ApiKey
 from idempotency.gate import IdempotencyGate
-from kernel.api.fields import AwareDateTimeField
+from kernel.api.fields import AwareDateTimeField, IdField
 from kernel.identity import client_ip, credential_label
 
 # --- auth -----------------------------------------------------------------------------------
@@ -48,6 +48,7 @@ class TokenObtainView(jwt_views.TokenObtainPairView):
 
     # The login brake below replaces the per-credential limiter, which would count by IP only.
     rate_class = None
+    schema_error_statuses = (401, 429)  # a wrong password; the login brake
 
     def post(self, request, *args, **kwargs):
         for part, key in (("ip", _login_ip_key), ("username", _login_username_key)):
@@ -78,6 +79,7 @@ class TokenRefreshView(jwt_views.TokenRefreshView):
 
     # A refresh token is unguessable and single-use, so there is nothing to brute-force here.
     rate_class = None
+    schema_error_statuses = (401,)  # an invalid, expired or blacklisted refresh token
 
     def post(self, request, *args, **kwargs):
         # Lock the token's row first so two concurrent refreshes with one token cannot both pass
@@ -120,6 +122,29 @@ class LogoutView(APIView):
 # --- /me ------------------------------------------------------------------------------------
 
 
+class AccountBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    base_currency = serializers.CharField()
+
+
+class MeSerializer(serializers.Serializer):
+    user = inline_serializer(
+        "MeUser", {"id": serializers.IntegerField(), "username": serializers.CharField()}
+    )
+    credential = inline_serializer(
+        "MeCredential",
+        {
+            "type": serializers.CharField(help_text="jwt, api_key or session"),
+            "scheme": serializers.CharField(allow_null=True),
+            "key_id": serializers.CharField(allow_null=True),
+        },
+    )
+    roles = serializers.ListField(child=serializers.CharField())
+    scopes = serializers.ListField(child=serializers.ChoiceField(Scope.choices))
+    accounts = AccountBriefSerializer(many=True)
+
+
 def _account_brief(account) -> dict:
     return {"id": account.pk, "name": account.name, "base_currency": account.base_currency}
 
@@ -130,7 +155,7 @@ class MeView(APIView):
     required_scope = Scope.READ
     rate_class = "data"
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: MeSerializer})
     def get(self, request):
         user, api_key = selectors.principal_get(request)
         label = credential_label(request)
@@ -158,6 +183,18 @@ class MeView(APIView):
 class ApiKeySerializer(serializers.ModelSerializer):
     account = serializers.IntegerField(source="account_id", read_only=True)
     user = serializers.CharField(source="user.username", read_only=True)
+    # JSON columns, typed for the schema.
+    scopes = serializers.ListField(child=serializers.ChoiceField(Scope.choices), read_only=True)
+    allowed_ips = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="IP addresses or CIDR networks; empty allows any.",
+    )
+    rate_limits = serializers.DictField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text='Overrides per route class, e.g. {"data": "20/s", "trading": "2/s"}.',
+    )
 
     class Meta:
         model = ApiKey
@@ -191,7 +228,7 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
 class ApiKeyCreateSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
     scopes = serializers.ListField(child=serializers.ChoiceField(Scope.choices), min_length=1)
-    account = serializers.IntegerField(required=False)
+    account = IdField(required=False)
     scheme = serializers.ChoiceField(ApiKeyScheme.choices, required=False)
     expires_at = AwareDateTimeField(required=False, allow_null=True)
     allowed_ips = serializers.ListField(child=serializers.CharField(), required=False)

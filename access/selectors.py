@@ -23,6 +23,7 @@ from access.enums import ALL_SCOPES, ROLE_SCOPES, Role
 from access.errors import AccountRequired
 from access.models import Account, ApiKey, Membership
 from kernel.errors import ObjectNotFound
+from kernel.ids import id_parse
 
 
 def principal_get(request_or_principal: Any) -> tuple[Any, ApiKey | None]:
@@ -109,7 +110,7 @@ def account_ids_for(request_or_principal: Any) -> QuerySet:
 def account_get_for(request_or_principal: Any, account_id: Any) -> Account:
     """The account with this id if the caller may see it; else ObjectNotFound (404)."""
     try:
-        pk = int(str(account_id))
+        pk = id_parse(account_id)
     except ValueError:
         pk = None
     account = account_queryset_for(request_or_principal).filter(pk=pk).first() if pk else None
@@ -170,7 +171,7 @@ def api_key_list_for(request_or_principal: Any) -> QuerySet[ApiKey]:
 def api_key_get_for(request_or_principal: Any, pk: Any) -> ApiKey:
     """One key of a visible account, else ObjectNotFound (404, also for other accounts' keys)."""
     try:
-        return api_key_list_for(request_or_principal).get(pk=int(str(pk)))
+        return api_key_list_for(request_or_principal).get(pk=id_parse(pk))
     except (ApiKey.DoesNotExist, ValueError) as exc:
         raise ObjectNotFound(f"API key {pk} not found") from exc
 

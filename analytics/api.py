@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -12,7 +11,7 @@ from access.selectors import account_resolve
 from analytics import selectors, services
 from analytics.enums import SignalDecision, SignalDirection
 from analytics.models import Signal, Trade
-from kernel.api.fields import CaseInsensitiveChoiceField, TimeRangeQuerySerializer
+from kernel.api.fields import CaseInsensitiveChoiceField, IdField, TimeRangeQuerySerializer
 from kernel.api.pagination import CursorPagination
 from kernel.api.renderers import jsonable
 from kernel.api.views import ApiView, query_validated
@@ -100,12 +99,51 @@ class SignalInputSerializer(serializers.Serializer):
     strength = DecimalField(required=False, allow_null=True)
     decision = CaseInsensitiveChoiceField(choices=SignalDecision.choices)
     reason = serializers.CharField(required=False, allow_blank=True, default="")
-    order = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    order = IdField(required=False, allow_null=True)
     account = serializers.CharField(required=False)
+
+
+class EquityCurvePointSerializer(serializers.Serializer):
+    timestamp = serializers.DateTimeField(allow_null=True)
+    equity = DecimalOutputField()
+
+
+class DrawdownCurvePointSerializer(serializers.Serializer):
+    timestamp = serializers.DateTimeField(allow_null=True)
+    drawdown_pct = DecimalOutputField()
+
+
+class PerformanceSerializer(serializers.Serializer):
+    """`performance_get`: null where a figure is undefined (no trades, no losses, ...)."""
+
+    # `from` is a Python keyword: declared in get_fields.
+    to = serializers.DateTimeField()
+    trades = serializers.IntegerField()
+    wins = serializers.IntegerField()
+    losses = serializers.IntegerField()
+    win_rate = DecimalOutputField()
+    total_pnl = DecimalOutputField()
+    total_r = DecimalOutputField()
+    avg_r = DecimalOutputField()
+    profit_factor = DecimalOutputField()
+    expectancy = DecimalOutputField()
+    avg_win = DecimalOutputField()
+    avg_loss = DecimalOutputField()
+    sharpe = DecimalOutputField()
+    sortino = DecimalOutputField()
+    max_drawdown_pct = DecimalOutputField()
+    equity_curve = EquityCurvePointSerializer(many=True)
+    drawdown_curve = DrawdownCurvePointSerializer(many=True)
+
+    def get_fields(self) -> dict[str, serializers.Field]:
+        fields = super().get_fields()
+        return {"from": serializers.DateTimeField(), **fields}
 
 
 class TradeListView(ApiView):
     """GET /trades?from=&to=&symbol= (round trips; a period selects by closing time)."""
+
+    pagination_class = CursorPagination  # the schema's envelope; `get` pages by hand
 
     @extend_schema(parameters=[TradeQuerySerializer], responses=TradeSerializer(many=True))
     def get(self, request: Request) -> Response:
@@ -125,7 +163,7 @@ class TradeListView(ApiView):
 class PerformanceView(ApiView):
     """GET /performance?days=30 (or from/to): figures of the trades closed in the period."""
 
-    @extend_schema(parameters=[PerformanceQuerySerializer], responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[PerformanceQuerySerializer], responses=PerformanceSerializer)
     def get(self, request: Request) -> Response:
         account = account_resolve(request)
         query = query_validated(PerformanceQuerySerializer, request.query_params)
@@ -137,6 +175,8 @@ class PerformanceView(ApiView):
 
 class SignalListView(ApiView):
     """GET /signals?strategy=&symbol=&from=&to=; POST /signals records a decision."""
+
+    pagination_class = CursorPagination  # the schema's envelope; `get` pages by hand
 
     @extend_schema(parameters=[SignalQuerySerializer], responses=SignalSerializer(many=True))
     def get(self, request: Request) -> Response:

@@ -2,7 +2,7 @@
 
 import dataclasses
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.generics import ListAPIView
 from rest_framework.response import Response
@@ -48,9 +48,9 @@ class AuditEntrySerializer(serializers.ModelSerializer):
 
 
 class AuditQuerySerializer(TimeRangeQuerySerializer):
-    actor = serializers.CharField(required=False, max_length=150)
+    actor = serializers.CharField(required=False, max_length=150, help_text="Username or user id")
     action = serializers.CharField(required=False, max_length=100)
-    object = serializers.CharField(required=False, max_length=200)
+    object = serializers.CharField(required=False, max_length=200, help_text='"type" or "type:id"')
 
 
 class AuditListView(ListAPIView):
@@ -60,15 +60,7 @@ class AuditListView(ListAPIView):
     rate_class = "data"
     serializer_class = AuditEntrySerializer
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter("actor", str, description="Username or user id"),
-            OpenApiParameter("action", str),
-            OpenApiParameter("object", str, description='"type" or "type:id"'),
-            OpenApiParameter("from", str, description="ISO 8601, inclusive"),
-            OpenApiParameter("to", str, description="ISO 8601, exclusive"),
-        ]
-    )
+    @extend_schema(parameters=[AuditQuerySerializer])
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 

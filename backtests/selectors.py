@@ -5,6 +5,7 @@ from django.db.models import F, QuerySet
 from backtests.errors import BacktestNotFound, StrategyNotFound, SweepNotFound
 from backtests.models import Backtest, Sweep
 from backtests.strategies import STRATEGIES, Strategy
+from kernel.ids import id_parse
 from kernel.typing import AccountIds
 
 # Statistics a sweep can be ranked by, and whether smaller is better.
@@ -64,7 +65,7 @@ def backtest_get(*, backtest_id: int | str, account_ids: AccountIds) -> Backtest
     """Return one backtest of `account_ids`; raises BacktestNotFound (404) for any other id."""
     try:
         return Backtest.objects.select_related("operation", "instrument").get(
-            pk=int(backtest_id), account_id__in=account_ids
+            pk=id_parse(backtest_id), account_id__in=account_ids
         )
     except (Backtest.DoesNotExist, ValueError, TypeError):
         raise BacktestNotFound(
@@ -76,7 +77,7 @@ def sweep_get(*, sweep_id: int | str, account_ids: AccountIds) -> Sweep:
     """Return one sweep of `account_ids`; raises SweepNotFound (404) for any other id."""
     try:
         return Sweep.objects.select_related("operation", "instrument").get(
-            pk=int(sweep_id), account_id__in=account_ids
+            pk=id_parse(sweep_id), account_id__in=account_ids
         )
     except (Sweep.DoesNotExist, ValueError, TypeError):
         raise SweepNotFound(f"Sweep {sweep_id} not found", details={"sweep_id": sweep_id}) from None

@@ -2,15 +2,15 @@
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kernel.api.fields import AwareDateTimeField, CaseInsensitiveChoiceField
+from kernel.api.fields import AwareDateTimeField, CaseInsensitiveChoiceField, QuerySerializer
 from kernel.api.pagination import CursorPagination
+from kernel.api.schema import errors
 from kernel.decimals import decimal_text
 from kernel.serializers import DecimalOutputField
 from marketdata import selectors
@@ -43,12 +43,12 @@ class InstrumentSerializer(serializers.ModelSerializer):
         ]
 
 
-class InstrumentQuerySerializer(serializers.Serializer):
+class InstrumentQuerySerializer(QuerySerializer):
     asset_class = CaseInsensitiveChoiceField(choices=AssetClass.choices, required=False)
     status = CaseInsensitiveChoiceField(choices=InstrumentStatus.choices, required=False)
 
 
-class CandleQuerySerializer(serializers.Serializer):
+class CandleQuerySerializer(QuerySerializer):
     interval = CaseInsensitiveChoiceField(choices=CandleInterval.choices, default="1m")
     limit = serializers.IntegerField(
         min_value=1, max_value=CANDLE_LIMIT_MAX, default=CANDLE_LIMIT_DEFAULT
@@ -67,7 +67,7 @@ class CandleQuerySerializer(serializers.Serializer):
         return attrs
 
 
-class OrderBookQuerySerializer(serializers.Serializer):
+class OrderBookQuerySerializer(QuerySerializer):
     depth = serializers.IntegerField(
         min_value=1, max_value=ORDERBOOK_DEPTH_MAX, default=ORDERBOOK_DEPTH_DEFAULT
     )
@@ -89,6 +89,54 @@ class QuotesQuerySerializer(serializers.Serializer):
         if "symbols" in self.initial_data and "symbols" not in attrs:
             raise serializers.ValidationError({"symbols": ["Give at least one symbol."]})
         return attrs
+
+
+class QuoteSerializer(serializers.Serializer):
+    symbol = serializers.CharField()
+    bid = DecimalOutputField()
+    ask = DecimalOutputField()
+    bid_size = DecimalOutputField()
+    ask_size = DecimalOutputField()
+    last = DecimalOutputField()
+    volume = DecimalOutputField()
+    timestamp = serializers.DateTimeField()
+    source = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.source
+
+
+class QuoteListSerializer(serializers.Serializer):
+    results = QuoteSerializer(many=True)
+    unavailable = serializers.ListField(
+        child=serializers.CharField(), help_text="Symbols without a live quote."
+    )
+
+
+class CandleSerializer(serializers.Serializer):
+    timestamp = serializers.DateTimeField(help_text="The bucket's start.")
+    open = DecimalOutputField()
+    high = DecimalOutputField()
+    low = DecimalOutputField()
+    close = DecimalOutputField()
+    volume = DecimalOutputField()
+
+
+class CandleListSerializer(serializers.Serializer):
+    symbol = serializers.CharField()
+    interval = serializers.ChoiceField(choices=CandleInterval.choices)
+    results = CandleSerializer(many=True)
+
+
+class BookLevelSerializer(serializers.Serializer):
+    price = DecimalOutputField()
+    size = DecimalOutputField()
+    count = serializers.IntegerField()
+
+
+class OrderBookSerializer(serializers.Serializer):
+    symbol = serializers.CharField()
+    bids = BookLevelSerializer(many=True, help_text="Best (highest) first.")
+    asks = BookLevelSerializer(many=True, help_text="Best (lowest) first.")
+    timestamp = serializers.DateTimeField()
+    source = serializers.CharField()  # type: ignore[assignment]
 
 
 def _query(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
@@ -132,7 +180,7 @@ class InstrumentDetailView(MarketDataView):
 class QuoteDetailView(MarketDataView):
     """The latest quote from the live feed; 503 when the feed has not quoted the symbol lately."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses={200: QuoteSerializer, **errors(503)})
     def get(self, request: Request, symbol: str) -> Response:
         return Response(selectors.quote_get(symbol=symbol))
 
@@ -144,7 +192,7 @@ class QuoteListView(MarketDataView):
     @extend_schema(
         operation_id="quotes_list",
         parameters=[QuotesQuerySerializer],
-        responses=OpenApiTypes.OBJECT,
+        responses=QuoteListSerializer,
     )
     def get(self, request: Request) -> Response:
         query = _query(QuotesQuerySerializer, request)
@@ -155,7 +203,7 @@ class QuoteListView(MarketDataView):
 class CandleListView(MarketDataView):
     """OHLCV rows oldest first: the first `limit` from `from`, else the last `limit` up to `to`."""
 
-    @extend_schema(parameters=[CandleQuerySerializer], responses=OpenApiTypes.OBJECT)
+    @extend_schema(parameters=[CandleQuerySerializer], responses=CandleListSerializer)
     def get(self, request: Request, symbol: str) -> Response:
         instrument = selectors.instrument_get(symbol=symbol)
         query = _query(CandleQuerySerializer, request)
@@ -182,7 +230,9 @@ class CandleListView(MarketDataView):
 class OrderBookView(MarketDataView):
     """Bids descending and asks ascending, `[{price, size, count}]`, from the live feed."""
 
-    @extend_schema(parameters=[OrderBookQuerySerializer], responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        parameters=[OrderBookQuerySerializer], responses={200: OrderBookSerializer, **errors(503)}
+    )
     def get(self, request: Request, symbol: str) -> Response:
         depth = _query(OrderBookQuerySerializer, request)["depth"]
         return Response(selectors.orderbook_get(symbol=symbol, depth=depth))

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -10,14 +9,20 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from access.selectors import account_ids_for, account_resolve
-from kernel.api.fields import AwareDateTimeField, CaseInsensitiveChoiceField
+from kernel.api.fields import (
+    AwareDateTimeField,
+    CaseInsensitiveChoiceField,
+    IdField,
+    QuerySerializer,
+)
 from kernel.api.pagination import CursorPagination
+from kernel.api.schema import errors
 from operations import selectors, services
 from operations.enums import OperationStatus
 from operations.payloads import operation_payload, progress_payload
 
 
-class OperationQuerySerializer(serializers.Serializer):
+class OperationQuerySerializer(QuerySerializer):
     status = CaseInsensitiveChoiceField(choices=OperationStatus.choices, required=False)
     type = serializers.CharField(required=False, max_length=64)
 
@@ -25,10 +30,45 @@ class OperationQuerySerializer(serializers.Serializer):
         # `from` is a Python keyword, and `parent` a Field attribute: neither can be declared as
         # a class attribute.
         fields = super().get_fields()
-        fields["parent"] = serializers.IntegerField(required=False, min_value=1)
+        fields["parent"] = IdField(required=False)
         fields["from"] = AwareDateTimeField(required=False)
         fields["to"] = AwareDateTimeField(required=False)
         return fields
+
+
+class ProgressSerializer(serializers.Serializer):
+    percentage = serializers.CharField(help_text="Two places, rounded down: 100 means done.")
+    phase = serializers.CharField(allow_blank=True)
+    items_done = serializers.IntegerField()
+    items_total = serializers.IntegerField(allow_null=True)
+
+
+class OperationSerializer(serializers.Serializer):
+    """What `operation_payload` gives (the one representation of an operation)."""
+
+    id = serializers.IntegerField()
+    type = serializers.CharField()
+    status = serializers.ChoiceField(choices=OperationStatus.choices)
+    account = serializers.IntegerField(allow_null=True)
+    parent = serializers.IntegerField(allow_null=True)  # type: ignore[assignment]
+    progress = ProgressSerializer()
+    error = serializers.JSONField(allow_null=True)
+    result = serializers.JSONField(allow_null=True)
+    worker = serializers.CharField(allow_blank=True)
+    attempts = serializers.IntegerField()
+    cancel_requested_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    heartbeat_at = serializers.DateTimeField(allow_null=True)
+
+
+class OperationMetricsSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    type = serializers.CharField()
+    status = serializers.ChoiceField(choices=OperationStatus.choices)
+    progress = ProgressSerializer()
+    metrics = serializers.DictField(help_text="The job's own figures.")
 
 
 def _query(serializer_class, data) -> dict[str, Any]:
@@ -51,10 +91,12 @@ class OperationView(APIView):
 class OperationListView(OperationView):
     """GET /operations?status=&type=&parent=&from=&to= (newest first, cursor pages)."""
 
+    pagination_class = CursorPagination  # the schema's envelope; `get` pages by hand
+
     @extend_schema(
         operation_id="operations_list",
         parameters=[OperationQuerySerializer],
-        responses=OpenApiTypes.OBJECT,
+        responses=OperationSerializer(many=True),
     )
     def get(self, request: Request) -> Response:
         account = account_resolve(request)
@@ -75,7 +117,7 @@ class OperationListView(OperationView):
 class OperationDetailView(OperationView):
     """GET /operations/{id}."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=OperationSerializer)
     def get(self, request: Request, operation_id: str) -> Response:
         operation = selectors.operation_get(
             operation_id=operation_id, account_ids=account_ids_for(request)
@@ -86,7 +128,7 @@ class OperationDetailView(OperationView):
 class OperationMetricsView(OperationView):
     """GET /operations/{id}/metrics: the job's own figures, partial while it runs."""
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=OperationMetricsSerializer)
     def get(self, request: Request, operation_id: str) -> Response:
         operation = selectors.operation_get(
             operation_id=operation_id, account_ids=account_ids_for(request)
@@ -109,7 +151,10 @@ class OperationCancelView(OperationView):
     at its next checkpoint; 409 OPERATION_NOT_CANCELABLE when it has finished.
     """
 
-    @extend_schema(operation_id="operations_cancel", responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        operation_id="operations_cancel",
+        responses={200: OperationSerializer, 202: OperationSerializer, **errors(409)},
+    )
     def delete(self, request: Request, operation_id: str) -> Response:
         operation = selectors.operation_get(
             operation_id=operation_id, account_ids=account_ids_for(request)
@@ -119,7 +164,9 @@ class OperationCancelView(OperationView):
         return Response(operation_payload(operation), status=code)
 
     @extend_schema(
-        operation_id="operations_cancel_post", request=None, responses=OpenApiTypes.OBJECT
+        operation_id="operations_cancel_post",
+        request=None,
+        responses={200: OperationSerializer, 202: OperationSerializer, **errors(409)},
     )
     def post(self, request: Request, operation_id: str) -> Response:
         return self.delete(request, operation_id)

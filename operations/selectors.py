@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.db.models import QuerySet
 
+from kernel.ids import id_parse
 from kernel.typing import AccountIds
 from operations.errors import OperationNotFound
 from operations.models import Operation
@@ -36,7 +37,7 @@ def operation_list(
 def operation_get(*, operation_id: int | str, account_ids: AccountIds) -> Operation:
     """Return one operation of `account_ids`; raises OperationNotFound (404) for any other id."""
     try:
-        return Operation.objects.get(pk=int(operation_id), account_id__in=account_ids)
+        return Operation.objects.get(pk=id_parse(operation_id), account_id__in=account_ids)
     except (Operation.DoesNotExist, ValueError, TypeError):
         raise OperationNotFound(
             f"Operation {operation_id} not found", details={"operation_id": operation_id}

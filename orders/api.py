@@ -3,7 +3,7 @@
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.pagination import BasePagination
 from rest_framework.request import Request
@@ -13,19 +13,24 @@ from access.selectors import account_ids_for, account_resolve
 from kernel.api.fields import (
     AwareDateTimeField,
     CaseInsensitiveChoiceField,
+    IdField,
+    QuerySerializer,
     TimeRangeQuerySerializer,
 )
 from kernel.api.pagination import CursorPagination
 from kernel.api.renderers import jsonable
+from kernel.api.schema import errors
 from kernel.api.views import ApiView, query_validated
-from kernel.serializers import DecimalField
+from kernel.serializers import DecimalField, DecimalOutputField
 from orders import selectors, services
 from orders.enums import OrderSide, OrderStatus, OrderType, TimeInForce
 from orders.errors import OrderValidationError
 from orders.representations import (
+    CancelResultSerializer,
     FillSerializer,
     OrderDetailSerializer,
     OrderSerializer,
+    PositionCloseResultSerializer,
 )
 from orders.services.positions import position_close, position_close_all
 from portfolio.representations import PositionSerializer, position_representation
@@ -70,11 +75,35 @@ class OrderQuerySerializer(TimeRangeQuerySerializer):
     side = CaseInsensitiveChoiceField(choices=OrderSide.choices, required=False)
 
 
+class OrderCancelAllQuerySerializer(QuerySerializer):
+    symbol = serializers.CharField(required=False, help_text="Only this symbol's orders.")
+
+
 class FillQuerySerializer(OrderQuerySerializer):
     # Not filters of fills: None removes the fields DRF would inherit.
     status = None  # type: ignore[assignment]
     side = None  # type: ignore[assignment]
-    order = serializers.IntegerField(required=False, min_value=1)
+    order = IdField(required=False)
+
+
+class ViolationSerializer(serializers.Serializer):
+    rule = serializers.CharField()
+    limit = serializers.CharField(allow_null=True)
+    value = serializers.CharField(allow_null=True)
+    message = serializers.CharField()
+
+
+class OrderPreviewResultSerializer(serializers.Serializer):
+    verdict = serializers.ChoiceField(choices=["accepted", "rejected"])
+    violations = ViolationSerializer(many=True)
+    symbol = serializers.CharField()
+    currency = serializers.CharField()
+    estimated_price = DecimalOutputField()
+    notional = DecimalOutputField()
+    fee = DecimalOutputField()
+    locked_amount = DecimalOutputField()
+    protection_price = DecimalOutputField()
+    available = DecimalOutputField()
 
 
 def _entry_kwargs(data: dict[str, Any]) -> dict[str, Any]:
@@ -83,6 +112,8 @@ def _entry_kwargs(data: dict[str, Any]) -> dict[str, Any]:
 
 class OrderListView(ApiView):
     """GET /orders (filters), POST /orders (place), DELETE /orders?symbol= (cancel all, 207)."""
+
+    pagination_class = CursorPagination  # the schema's envelope; `get` pages by hand
 
     @extend_schema(
         operation_id="orders_list",
@@ -104,19 +135,26 @@ class OrderListView(ApiView):
         page = paginator.paginate_queryset(orders, request, view=self)
         return paginator.get_paginated_response(OrderSerializer(page, many=True).data)
 
-    @extend_schema(request=OrderInputSerializer, responses={201: OrderSerializer})
+    @extend_schema(
+        request=OrderInputSerializer, responses={201: OrderSerializer, **errors(409, 422, 503)}
+    )
     def post(self, request: Request) -> Response:
         account = account_resolve(request)
         data = query_validated(OrderInputSerializer, request.data)
         order = services.order_submit(account=account, **_entry_kwargs(data))
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(operation_id="orders_cancel_all", responses={207: OpenApiTypes.OBJECT})
+    @extend_schema(
+        operation_id="orders_cancel_all",
+        parameters=[OrderCancelAllQuerySerializer],
+        responses={207: CancelResultSerializer(many=True)},
+    )
     def delete(self, request: Request) -> Response:
         account = account_resolve(request)
+        query = query_validated(OrderCancelAllQuerySerializer, request.query_params)
         results = services.order_cancel_all(
             account=account,
-            symbol=request.query_params.get("symbol") or None,
+            symbol=query.get("symbol"),
             reason="cancel all by client",
         )
         return Response(results, status=status.HTTP_207_MULTI_STATUS)
@@ -127,11 +165,23 @@ class OrderPreviewView(ApiView):
 
     rate_class = "data"
 
-    @extend_schema(request=OrderInputSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        request=OrderInputSerializer, responses={200: OrderPreviewResultSerializer, **errors(503)}
+    )
     def post(self, request: Request) -> Response:
         account = account_resolve(request)
         data = query_validated(OrderInputSerializer, request.data)
         return Response(jsonable(services.order_preview(account=account, **_entry_kwargs(data))))
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    description='The order\'s `version` (also `W/"3"`): 412 VERSION_MISMATCH when it moved on.',
+    # Exactly what `_if_match` reads: `*` or empty (no check), else a version number.
+    pattern=r'^(\*|\s*(W/)?"*[0-9]{1,18}"*\s*)?$',
+)
 
 
 def _if_match(request: Request) -> int | None:
@@ -152,7 +202,11 @@ class OrderDetailView(ApiView):
         order = selectors.order_get(order_id=order_id, account_ids=account_ids_for(request))
         return Response(OrderDetailSerializer(order).data)
 
-    @extend_schema(request=OrderModifySerializer, responses=OrderSerializer)
+    @extend_schema(
+        request=OrderModifySerializer,
+        parameters=[IF_MATCH],
+        responses={200: OrderSerializer, **errors(409, 412, 422)},
+    )
     def patch(self, request: Request, order_id: str) -> Response:
         order = selectors.order_get(order_id=order_id, account_ids=account_ids_for(request))
         data = query_validated(OrderModifySerializer, request.data)
@@ -161,7 +215,7 @@ class OrderDetailView(ApiView):
         )
         return Response(OrderSerializer(order).data, headers={"ETag": str(order.version)})
 
-    @extend_schema(responses=OrderSerializer)
+    @extend_schema(responses={200: OrderSerializer, **errors(409)})
     def delete(self, request: Request, order_id: str) -> Response:
         order = selectors.order_get(order_id=order_id, account_ids=account_ids_for(request))
         order = services.order_cancel(order_id=order.pk, reason="canceled by client")
@@ -183,6 +237,8 @@ class OrderByClientIdView(ApiView):
 class FillListView(ApiView):
     """GET /fills?order=&symbol=&from=&to=."""
 
+    pagination_class = CursorPagination  # the schema's envelope; `get` pages by hand
+
     @extend_schema(parameters=[FillQuerySerializer], responses=FillSerializer(many=True))
     def get(self, request: Request) -> Response:
         account = account_resolve(request)
@@ -197,19 +253,6 @@ class FillListView(ApiView):
         paginator: BasePagination = CursorPagination()
         page = paginator.paginate_queryset(fills, request, view=self)
         return paginator.get_paginated_response(FillSerializer(page, many=True).data)
-
-
-class PositionCloseResultSerializer(serializers.Serializer):
-    symbol = serializers.CharField()
-    status_code = serializers.IntegerField()
-    order_id = serializers.IntegerField(allow_null=True)
-    status = serializers.CharField(required=False)
-    unplaced_quantity = serializers.CharField(required=False)
-    error = inline_serializer(
-        "ItemError",
-        fields={"code": serializers.CharField(), "message": serializers.CharField()},
-        required=False,
-    )
 
 
 class PositionListView(ApiView):
@@ -245,7 +288,7 @@ class PositionDetailView(ApiView):
         position = position_open_get(account_id=account.pk, symbol=symbol)
         return Response(position_representation(position))
 
-    @extend_schema(responses={201: OrderSerializer})
+    @extend_schema(responses={201: OrderSerializer, **errors(409, 422, 503)})
     def delete(self, request: Request, symbol: str) -> Response:
         account = account_resolve(request)
         order = position_close(account=account, symbol=symbol, reason="close by client")

@@ -5,6 +5,7 @@ from typing import Any
 from rest_framework import serializers
 
 from kernel.serializers import DecimalOutputField
+from orders.enums import OrderStatus
 from orders.models import Fill, Order, OrderEvent
 
 
@@ -110,3 +111,28 @@ def order_representation(order: Order) -> dict[str, Any]:
 def fill_representation(fill: Fill) -> dict[str, Any]:
     """Return a fill as `GET /fills` shows it, JSON-safe."""
     return dict(FillSerializer(fill).data)
+
+
+class ItemErrorSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class CancelResultSerializer(serializers.Serializer):
+    """One order of a cancel-all (`order_cancel_all`): its status code, the error if refused."""
+
+    order_id = serializers.IntegerField()
+    status_code = serializers.IntegerField(help_text="200 canceled, else the refusal's status.")
+    status = serializers.ChoiceField(choices=OrderStatus.choices, allow_null=True)
+    error = ItemErrorSerializer(required=False)
+
+
+class PositionCloseResultSerializer(serializers.Serializer):
+    """One position of a close-all: 201 placed, 422 CLOSE_UNFUNDED cut short, else the refusal."""
+
+    symbol = serializers.CharField()
+    status_code = serializers.IntegerField()
+    order_id = serializers.IntegerField(allow_null=True)
+    status = serializers.CharField(required=False)
+    unplaced_quantity = serializers.CharField(required=False)
+    error = ItemErrorSerializer(required=False)

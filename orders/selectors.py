@@ -8,6 +8,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from kernel.db.expressions import ExactSub, ExactSum
+from kernel.ids import id_parse
 from kernel.typing import AccountIds
 from orders.enums import WORKING_STATUSES, OrderStatus
 from orders.errors import OrderNotFound
@@ -50,7 +51,7 @@ def order_get(*, order_id: int | str, account_ids: AccountIds) -> Order:
     """Return one order of `account_ids`; raises OrderNotFound (404) for any other id."""
     try:
         return Order.objects.select_related("instrument").get(
-            pk=int(order_id), account_id__in=account_ids
+            pk=id_parse(order_id), account_id__in=account_ids
         )
     except (Order.DoesNotExist, ValueError, TypeError):
         raise OrderNotFound(f"Order {order_id} not found", details={"order_id": order_id}) from None

@@ -13,6 +13,7 @@ from django.utils import timezone
 from access.models import Account
 from kernel.db.expressions import ExactMul, ExactSum
 from kernel.decimals import decimal_text
+from kernel.ids import id_parse
 from kernel.typing import AccountIds
 from portfolio.models import Balance, EquitySnapshot, Position
 from risk.enums import DrawdownZone, OverrideKind, OverrideStatus, TradingStateValue
@@ -217,7 +218,7 @@ def risk_override_list(
 def risk_override_get(*, account_ids: AccountIds, pk: Any) -> RiskOverride:
     """One override of a visible account; else OverrideNotFound (404, also for other accounts)."""
     try:
-        return risk_override_list(account_ids=account_ids).get(pk=int(str(pk)))
+        return risk_override_list(account_ids=account_ids).get(pk=id_parse(pk))
     except (RiskOverride.DoesNotExist, ValueError) as exc:
         raise OverrideNotFound(f"Override {pk} not found") from exc
 

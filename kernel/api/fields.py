@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from rest_framework import serializers
 
+from kernel.ids import ID_MAX
+
 
 class CaseInsensitiveChoiceField(serializers.ChoiceField):
     """Enum input in any case (contract: input enums are case-insensitive)."""
@@ -38,7 +40,37 @@ class AwareDateTimeField(serializers.DateTimeField):
         return super().to_internal_value(value)
 
 
-class TimeRangeQuerySerializer(serializers.Serializer):
+class IdField(serializers.IntegerField):
+    """An object id in a filter or a body: 1 to 2**63 - 1 (what the databases store)."""
+
+    def __init__(self, **kwargs: Any):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", ID_MAX)
+        super().__init__(**kwargs)
+
+
+class QuerySerializer(serializers.Serializer):
+    """A query string's parameters: one given blank (`?symbol=`) is refused, not ignored.
+
+    DRF drops a blank optional value from a query dict, which would turn a client's mistake
+    into "no filter" (every row).
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        if hasattr(data, "getlist"):
+            blank = {
+                name: ["May not be blank."]
+                for name, field in self.fields.items()
+                if not field.read_only
+                and data.get(name) == ""
+                and not getattr(field, "allow_blank", False)
+            }
+            if blank:
+                raise serializers.ValidationError(blank)
+        return super().to_internal_value(data)
+
+
+class TimeRangeQuerySerializer(QuerySerializer):
     """`from` and `to` (ISO 8601), `from` not after `to`; subclasses add their filters."""
 
     def get_fields(self) -> dict[str, serializers.Field]:

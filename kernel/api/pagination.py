@@ -37,6 +37,30 @@ class CursorPagination(pagination.CursorPagination):
         """Return the page as {"results": [...], "next": url or None}."""
         return Response({"results": data, "next": self.get_next_link()})
 
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        """`cursor` (opaque) and `limit` with its bounds and default."""
+        return [
+            {
+                "name": self.cursor_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Opaque cursor from a previous page's `next`.",
+                "schema": {"type": "string"},
+            },
+            {
+                "name": self.page_size_query_param,
+                "required": False,
+                "in": "query",
+                "description": "Items per page.",
+                "schema": {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                    "default": self.page_size,
+                },
+            },
+        ]
+
     def get_paginated_response_schema(self, schema: dict) -> dict:
         return {
             "type": "object",

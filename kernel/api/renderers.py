@@ -2,6 +2,8 @@
 
 import datetime
 import decimal
+import json
+import uuid
 from typing import Any
 
 import orjson
@@ -40,13 +42,33 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def _default_exact(value):
+    if isinstance(value, (datetime.date, datetime.time, uuid.UUID)):
+        return str(value) if isinstance(value, uuid.UUID) else value.isoformat()
+    return _default(value)
+
+
 def json_dumps(data, *, indent: bool = False) -> bytes:
     """Serialize with the API's rules; the one encoder for REST, WebSocket and stored responses.
 
     `indent` pretty-prints (two spaces) for people: the browsable API, `Accept: ...; indent=2`.
     """
     options = _OPTIONS | orjson.OPT_INDENT_2 if indent else _OPTIONS
-    return orjson.dumps(data, default=_default, option=options)
+    try:
+        return orjson.dumps(data, default=_default, option=options)
+    except TypeError as error:
+        if "64-bit" not in str(error):
+            raise
+    # orjson refuses integers past 64 bits, which a client may send and the audit trail keeps:
+    # the standard library writes any integer exactly (the rest as orjson would).
+    text = json.dumps(
+        jsonable(data),
+        default=_default_exact,
+        separators=(",", ":") if not indent else None,
+        indent=2 if indent else None,
+        ensure_ascii=False,
+    )
+    return text.encode()
 
 
 class JSONRenderer(renderers.BaseRenderer):

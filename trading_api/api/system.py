@@ -12,6 +12,7 @@ import trading_api
 from access.selectors import account_resolve
 from control.selectors import account_trading_overview
 from kernel.api.errors import error_body
+from kernel.api.schema import errors
 from kernel.errors import ApplicationError
 from trading_api import health
 
@@ -25,9 +26,22 @@ class HealthView(APIView):
     rate_class = None
 
     @extend_schema(
-        responses=inline_serializer(
-            "Health", {"status": serializers.CharField(), "checks": serializers.DictField()}
-        ),
+        responses={
+            200: inline_serializer(
+                "Health",
+                {
+                    "status": serializers.ChoiceField(["ok", "degraded"]),
+                    "checks": inline_serializer(
+                        "HealthChecks",
+                        {
+                            "database": serializers.ChoiceField(["up"]),
+                            "cache": serializers.ChoiceField(["up", "down"]),
+                        },
+                    ),
+                },
+            ),
+            **errors(503),
+        },
         auth=[],
     )
     def get(self, request):
@@ -48,12 +62,39 @@ def _timestamp(epoch: float | None) -> datetime | None:
     return datetime.fromtimestamp(epoch, tz=UTC) if epoch else None
 
 
+class EngineStatusSerializer(serializers.Serializer):
+    state = serializers.CharField(help_text="running or down (from the engine's heartbeat)")
+    started_at = serializers.DateTimeField(allow_null=True)
+    uptime_s = serializers.FloatField(allow_null=True)
+    pid = serializers.IntegerField(allow_null=True)
+    host = serializers.CharField(allow_null=True)
+
+
+class ConnectionsSerializer(serializers.Serializer):
+    database = serializers.CharField()
+    cache = serializers.CharField()
+    channel_layer = serializers.CharField()
+    broker = serializers.CharField()
+    workers = inline_serializer(
+        "WorkersStatus",
+        {"state": serializers.CharField(), "count": serializers.IntegerField()},
+    )
+    market_data = serializers.CharField()
+
+
+class StatusSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=["embedded", "services"])
+    version = serializers.CharField()
+    engine = EngineStatusSerializer()
+    connections = ConnectionsSerializer()
+
+
 class StatusView(APIView):
     """Engine state, run mode, version and a real check of every connection."""
 
     required_scope = "read"
 
-    @extend_schema(responses=inline_serializer("Status", {"mode": serializers.CharField()}))
+    @extend_schema(responses=StatusSerializer)
     def get(self, request):
         from django.conf import settings
 

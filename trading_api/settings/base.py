@@ -98,6 +98,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "kernel.api.deprecation.DeprecationHeadersMiddleware",
     "kernel.api.errors.ApiExceptionMiddleware",
 ]
 
@@ -263,7 +264,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "kernel.api.pagination.CursorPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "kernel.api.errors.exception_handler",
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "kernel.api.schema.AutoSchema",
     "COERCE_DECIMAL_TO_STRING": True,
     "DATETIME_FORMAT": "iso-8601",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -279,6 +280,15 @@ SPECTACULAR_SETTINGS: dict[str, Any] = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The contract is JSON in and out; the form parsers serve the browsable API only.
+    "PARSER_WHITELIST": ["kernel.api.parsers.JSONParser"],
+    "RENDERER_WHITELIST": ["kernel.api.renderers.JSONRenderer"],
+    # A field a response always carries is required in its component (exact for clients).
+    "COMPONENT_NO_READ_ONLY_REQUIRED": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "trading_api.api.schema_links.links_postprocess",
+    ],
 }
 # Requests per credential and route class (view attribute `rate_class`); an API key's own
 # `rate_limits` override these per class.
@@ -442,6 +452,9 @@ SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"] = {
     "OrderStatusEnum": "orders.enums.OrderStatus",
     "SideEnum": "kernel.enums.Side",
     "PositionSideEnum": [("long", "long"), ("short", "short")],
+    "TradingStateEnum": "risk.enums.TradingStateValue",
+    "DrawdownZoneEnum": "risk.enums.DrawdownZone",
+    "OperationStatusEnum": "operations.enums.OperationStatus",
 }
 
 # --- equity and the circuit breaker ---------------------------------------------------------

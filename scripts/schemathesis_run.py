@@ -8,6 +8,7 @@ operation and `--max-time` for the whole run; it fails on any server error or sc
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -32,6 +33,11 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=17)
     parser.add_argument("--workdir", type=Path, default=None)
     return parser.parse_args()
+
+
+def completed_ok(workdir: Path) -> bool:
+    """Whether the run in `workdir` passed (a failed one keeps its reports and logs)."""
+    return (workdir / "passed").exists()
 
 
 def _key(stack, *, name: str, scopes: str) -> dict:
@@ -88,13 +94,17 @@ def main() -> int:
             )
         )
         completed = subprocess.run(command, cwd=ROOT, env=stack.env, check=False)
+        if completed.returncode == 0:
+            (workdir / "passed").touch()
         if completed.returncode != 0:
             for proc in stack.processes:
                 print(f"--- {proc.name} log (tail) ---\n{proc.log()[-20000:]}")
-        print(f"reports and server logs in {workdir}")
+            print(f"reports and server logs in {workdir}")
         return completed.returncode
     finally:
         stack.stop()
+        if args.workdir is None and completed_ok(workdir):
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":

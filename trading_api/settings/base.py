@@ -469,3 +469,12 @@ BACKTEST_SWEEP_MAX_COMBINATIONS = env.int("BACKTEST_SWEEP_MAX_COMBINATIONS", def
 BACKTEST_MAX_BARS = env.int("BACKTEST_MAX_BARS", default=2_000_000)
 BACKTEST_LOAD_CHUNK = env.int("BACKTEST_LOAD_CHUNK", default=10_000)
 # --- end of operations and backtests --------------------------------------------------------
+
+# --- strategy deployments (issue 14) --------------------------------------------------------
+INSTALLED_APPS.append("deployments")
+ENGINE_COMPONENTS.append("deployments.component.DeploymentRunner")
+# How often the engine looks for bars that closed, per running deployment (seconds).
+DEPLOYMENT_POLL_INTERVAL_S = env.float("DEPLOYMENT_POLL_INTERVAL_S", default=1.0)
+# The most closed bars one deployment takes in one pass (catching up after a restart).
+DEPLOYMENT_MAX_BARS_PER_PASS = env.int("DEPLOYMENT_MAX_BARS_PER_PASS", default=500)
+# --- end of strategy deployments ------------------------------------------------------------

@@ -68,9 +68,14 @@ def _signed(rows: QuerySet, quantity: Any) -> Decimal:
     return by_side.get(OrderSide.BUY, ZERO) - by_side.get(OrderSide.SELL, ZERO)
 
 
-def deployment_position(*, deployment: Deployment) -> dict[str, Decimal]:
+def deployment_position(
+    *, deployment: Deployment, excluding_prefix: str | None = None
+) -> dict[str, Decimal]:
     """Return what the deployment holds, from the fills of its own orders, and what its working
-    orders would still add: {filled, working} (signed quantities)."""
+    orders would still add: {filled, working} (signed quantities).
+
+    `excluding_prefix`: leave out orders whose client_order_id starts with it (one bar's).
+    """
     prefix = deployment.client_order_id_prefix
     fills = Fill.objects.filter(
         account_id=deployment.account_id, order__client_order_id__startswith=prefix
@@ -80,6 +85,9 @@ def deployment_position(*, deployment: Deployment) -> dict[str, Decimal]:
         client_order_id__startswith=prefix,
         status__in=[*WORKING_STATUSES, OrderStatus.NEW],
     )
+    if excluding_prefix:
+        fills = fills.exclude(order__client_order_id__startswith=excluding_prefix)
+        working = working.exclude(client_order_id__startswith=excluding_prefix)
     return {
         "filled": _signed(fills, F("quantity")),
         "working": _signed(working, ExactSub(F("quantity"), F("filled_quantity"))),

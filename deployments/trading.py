@@ -107,11 +107,18 @@ def deployment_size(
 
 
 def deployment_legs(
-    *, deployment: Deployment, target: int, price: Decimal
+    *, deployment: Deployment, target: int, price: Decimal, bar_at: datetime
 ) -> tuple[list[Leg], str]:
-    """Return the orders that move what the deployment holds to `target`, and a note on any
-    entry that cannot be made (the capital does not buy one lot)."""
-    held = deployment_position(deployment=deployment)
+    """Return the orders that move what the deployment held before `bar_at`'s decision to
+    `target`, and a note on any entry that cannot be made (the capital does not buy one lot).
+
+    The bar's own orders are left out, so a bar run again after a crash asks for the same legs
+    (and finds them placed) whether or not they filled meanwhile.
+    """
+    held = deployment_position(
+        deployment=deployment,
+        excluding_prefix=client_order_id_for(deployment=deployment, bar_at=bar_at, leg=""),
+    )
     holding = held["filled"] + held["working"]
     side_held = _sign(holding)
     legs: list[Leg] = []
@@ -208,7 +215,9 @@ def deployment_decide(
     existing = DeploymentDecision.objects.filter(deployment=deployment, bar_at=bar_at).first()
     if existing is not None:
         return existing
-    legs, note = deployment_legs(deployment=deployment, target=target, price=bar["close"])
+    legs, note = deployment_legs(
+        deployment=deployment, target=target, price=bar["close"], bar_at=bar_at
+    )
     placed: list[Placed] = []
     for leg in legs:
         placed.append(_place(deployment=deployment, leg=leg, bar_at=bar_at))

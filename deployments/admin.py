@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 
+from audit.context import audit_request_bound
 from deployments.models import Deployment, DeploymentDecision
 from deployments.services import deployment_stop
 from kernel.admin import ReadOnlyAdmin
@@ -33,11 +34,14 @@ class DeploymentAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     def stop(self, request, queryset):
         for deployment in queryset.order_by("id"):
             try:
-                deployment_stop(
-                    deployment=deployment,
-                    reason=f"stopped by staff {request.user.get_username()}",
-                    actor=request.user,
-                )
+                # The audit middleware binds API requests only; the admin's own request names
+                # the staff member in the audit row.
+                with audit_request_bound(request):
+                    deployment_stop(
+                        deployment=deployment,
+                        reason=f"stopped by staff {request.user.get_username()}",
+                        actor=request.user,
+                    )
             except ApplicationError as error:
                 self.message_user(
                     request, f"Deployment {deployment.pk}: {error.message}", level=messages.ERROR

@@ -14,6 +14,8 @@ from orders.tests.helpers import fill
 D = Decimal
 T0 = datetime(2026, 1, 5, 14, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
+# Bars stored before a deployment starts (its warm-up).
+HISTORY_BARS = 30
 
 
 def close_at(i: int) -> Decimal:

@@ -12,6 +12,7 @@ from deployments.enums import DeploymentStatus
 from deployments.models import Deployment, DeploymentDecision
 from deployments.services import deployment_start
 from deployments.tests.helpers import (
+    HISTORY_BARS,
     MINUTE,
     T0,
     bars_store,
@@ -28,7 +29,7 @@ from risk.services import risk_config_update, trading_reduce_only, trading_start
 
 D = Decimal
 pytestmark = pytest.mark.django_db
-HISTORY = 30
+HISTORY = HISTORY_BARS
 SMA = {"fast": 3, "slow": 8, "allow_short": True}
 
 

@@ -86,7 +86,11 @@ class StrategyDeploymentView(ApiView):
 class DeploymentListView(ApiView):
     """GET /deployments?status=&strategy=&symbol= (newest first)."""
 
-    @extend_schema(parameters=[DeploymentQuerySerializer], responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        operation_id="deployments_list",
+        parameters=[DeploymentQuerySerializer],
+        responses=OpenApiTypes.OBJECT,
+    )
     def get(self, request: Request) -> Response:
         account = account_resolve(request)
         query = query_validated(DeploymentQuerySerializer, request.query_params)

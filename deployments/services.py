@@ -1,5 +1,6 @@
 """Deployment writes: start one, and every change of its status through the state table."""
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -129,10 +130,13 @@ def deployment_transition(
     event: str,
     reason: str = "",
     error: str = "",
+    last_bar_at: datetime | None = None,
 ) -> Deployment:
     """Apply `event` to the deployment through the state table, audited and published; return it.
 
-    Raises InvalidDeploymentTransition (409) when the table has no such edge; nothing changes.
+    `last_bar_at`, when given and newer, moves the newest bar seen on (a resume skips the bars
+    of the pause). Raises InvalidDeploymentTransition (409) when the table has no such edge;
+    nothing changes.
     """
     with transaction.atomic():
         deployment = (
@@ -146,6 +150,10 @@ def deployment_transition(
         deployment.status_reason = reason
         if error:
             deployment.error = error[:4000]
+        if last_bar_at is not None and (
+            deployment.last_bar_at is None or last_bar_at > deployment.last_bar_at
+        ):
+            deployment.last_bar_at = last_bar_at
         if status == DeploymentStatus.STOPPED:
             deployment.stopped_at = timezone.now()
         deployment.save()
@@ -184,15 +192,12 @@ def deployment_resume(
             f"Trading is {state} for this account: start trading before resuming",
             details={"trading_state": str(state)},
         )
-    with transaction.atomic():
-        resumed = deployment_transition(
-            deployment_id=deployment.pk, event=DeploymentEvent.RESUMED, reason=reason
-        )
-        newest = _newest_closed_bar(resumed)
-        if newest is not None and (resumed.last_bar_at is None or newest > resumed.last_bar_at):
-            resumed.last_bar_at = newest
-            resumed.save(update_fields=["last_bar_at", "updated_at"])
-    return resumed
+    return deployment_transition(
+        deployment_id=deployment.pk,
+        event=DeploymentEvent.RESUMED,
+        reason=reason,
+        last_bar_at=_newest_closed_bar(deployment),
+    )
 
 
 def deployment_stop(*, deployment: Deployment, reason: str = "", actor: Actor = None) -> Deployment:

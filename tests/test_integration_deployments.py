@@ -26,8 +26,10 @@ def test_a_deployment_survives_an_engine_killed_with_sigkill(services_stack):
     stack = services_stack
     with trade_client(stack) as client:
         account_id = ok(client.get("/me"))["accounts"][0]["id"]
+        # The socket must outwait the layer's blocking pop (as in the settings).
         layer = RedisChannelLayer(
-            hosts=[{"address": stack.env["REDIS_URL"]}], prefix=stack.env["CHANNEL_LAYER_PREFIX"]
+            hosts=[{"address": stack.env["REDIS_URL"], "socket_timeout": 30}],
+            prefix=stack.env["CHANNEL_LAYER_PREFIX"],
         )
 
         async def first_signal() -> tuple[dict, dict]:

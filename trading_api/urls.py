@@ -28,6 +28,7 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("analytics.urls")),
     path("", include("operations.urls")),
     path("", include("backtests.urls")),
+    path("", include("deployments.urls")),
     # Anything else under /api/v1/ is a JSON 404, whatever DEBUG says.
     re_path(r"^.*$", api_not_found),
 ]

@@ -522,3 +522,12 @@ STREAM_ALLOWED_ORIGINS = env.list("STREAM_ALLOWED_ORIGINS", default=[])
 # daphne pings sockets after this many idle seconds and closes those silent for the timeout.
 STREAM_PING_INTERVAL_S = env.int("STREAM_PING_INTERVAL_S", default=20)
 STREAM_PING_TIMEOUT_S = env.int("STREAM_PING_TIMEOUT_S", default=30)
+
+# --- strategy deployments (issue 14) --------------------------------------------------------
+INSTALLED_APPS.append("deployments")
+ENGINE_COMPONENTS.append("deployments.component.DeploymentRunner")
+# How often the engine looks for bars that closed, per running deployment (seconds).
+DEPLOYMENT_POLL_INTERVAL_S = env.float("DEPLOYMENT_POLL_INTERVAL_S", default=1.0)
+# The most closed bars one deployment takes in one pass (catching up after a restart).
+DEPLOYMENT_MAX_BARS_PER_PASS = env.int("DEPLOYMENT_MAX_BARS_PER_PASS", default=500)
+# --- end of strategy deployments ------------------------------------------------------------

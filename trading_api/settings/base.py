@@ -133,6 +133,17 @@ if DATABASES["default"]["ENGINE"] in ("django.db.backends.sqlite3", "kernel.db.b
     DATABASES["default"]["ENGINE"] = "kernel.db.backends.sqlite3"
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# A per-process psycopg pool (PostgreSQL only): a request borrows a connection instead of opening
+# one. The services topology turns it on for the web processes (Procfile, docker-compose.yml);
+# WEB_THREADS + 2 connections per process cover every thread. See README, performance.
+DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=0)
+if DATABASE_POOL_SIZE and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_SIZE,
+        "timeout": 10,
+    }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -42,12 +42,16 @@ def _fast_password_hasher(settings):
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    """Each test starts with an empty cache (rate-limit counters, nonces, heartbeats)."""
+    """Each test starts with empty caches (rate-limit counters, nonces, heartbeats, credentials)."""
     from django.core.cache import cache
 
+    from access.credential_cache import credential_cache_clear
+
     cache.clear()
+    credential_cache_clear()
     yield
     cache.clear()
+    credential_cache_clear()
 
 
 @pytest.fixture(autouse=True)

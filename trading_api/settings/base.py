@@ -216,6 +216,9 @@ LOGIN_RATE_LIMIT = env.str("LOGIN_RATE_LIMIT", default="5/m")
 # API keys: HMAC secrets are encrypted at rest with a Fernet key derived from this secret.
 API_KEY_ENCRYPTION_KEY = local_secret("API_KEY_ENCRYPTION_KEY")
 # Signed requests: accepted timestamp window around the server clock, in milliseconds.
+# How long a process may authenticate from its in-process copy of an API key, its owner's roles
+# and membership: another process's revoke, rotation or role change takes effect within this.
+AUTH_CACHE_TTL_S = env.float("AUTH_CACHE_TTL_S", default=1.0)
 SIGNED_REQUEST_MAX_AGE_MS = env.int("SIGNED_REQUEST_MAX_AGE_MS", default=5_000)
 SIGNED_REQUEST_MAX_AHEAD_MS = env.int("SIGNED_REQUEST_MAX_AHEAD_MS", default=1_000)
 LOGIN_REDIRECT_URL = "/"

@@ -295,6 +295,10 @@ CELERY_BEAT_SCHEDULE["idempotency-purge-expired"] = {
 }
 # PostgreSQL advisory lock that serializes appends to the audit hash chain.
 AUDIT_CHAIN_LOCK_KEY = env.int("AUDIT_CHAIN_LOCK_KEY", default=7_340_002)
+# PostgreSQL: rows are chained after commit by a thread in the writing process, woken by the
+# commit and at least every AUDIT_CHAINER_INTERVAL_S (which also picks up rows of dead writers).
+AUDIT_CHAINER_THREAD = env.bool("AUDIT_CHAINER_THREAD", default=True)
+AUDIT_CHAINER_INTERVAL_S = env.float("AUDIT_CHAINER_INTERVAL_S", default=1.0)
 
 # Decimal precision shared by every money, price and quantity column.
 DECIMAL_MAX_DIGITS = 28

@@ -22,6 +22,7 @@ from orders.representations import (
     FillSerializer,
     OrderDetailSerializer,
     OrderSerializer,
+    order_representation,
 )
 from orders.services.positions import position_close, position_close_all
 from portfolio.representations import PositionSerializer, position_representation
@@ -105,7 +106,7 @@ class OrderListView(ApiView):
         account = account_resolve(request)
         data = query_validated(OrderInputSerializer, request.data)
         order = services.order_submit(account=account, **_entry_kwargs(data))
-        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+        return Response(order_representation(order), status=status.HTTP_201_CREATED)
 
     @extend_schema(operation_id="orders_cancel_all", responses={207: OpenApiTypes.OBJECT})
     def delete(self, request: Request) -> Response:
@@ -155,13 +156,13 @@ class OrderDetailView(ApiView):
         order = services.order_modify(
             order_id=order.pk, expected_version=_if_match(request), **data
         )
-        return Response(OrderSerializer(order).data, headers={"ETag": str(order.version)})
+        return Response(order_representation(order), headers={"ETag": str(order.version)})
 
     @extend_schema(responses=OrderSerializer)
     def delete(self, request: Request, order_id: str) -> Response:
         order = selectors.order_get(order_id=order_id, account_ids=account_ids_for(request))
         order = services.order_cancel(order_id=order.pk, reason="canceled by client")
-        return Response(OrderSerializer(order).data)
+        return Response(order_representation(order))
 
 
 class OrderByClientIdView(ApiView):
@@ -245,4 +246,4 @@ class PositionDetailView(ApiView):
     def delete(self, request: Request, symbol: str) -> Response:
         account = account_resolve(request)
         order = position_close(account=account, symbol=symbol, reason="close by client")
-        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+        return Response(order_representation(order), status=status.HTTP_201_CREATED)

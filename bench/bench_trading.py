@@ -155,30 +155,26 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def _backends(database: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-            except (FileNotFoundError, ProcessLookupError, PermissionError):
-                continue
-            if cmdline.startswith("postgres:") and f" {database} " in cmdline:
-                found.append(int(entry.name))
-    return found
+def _backends(admin_url: str, application: str) -> list[int]:
+    """Pids of the PostgreSQL backends serving connections named `application`."""
+    with psycopg.connect(admin_url, autocommit=True) as connection:
+        rows = connection.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = %s", [application]
+        ).fetchall()
+    return [pid for (pid,) in rows]
 
 
 class CpuMeter:
-    """CPU seconds used by a process tree and by the PostgreSQL backends of one database."""
+    """CPU seconds used by a process tree and by the PostgreSQL backends of its connections."""
 
-    def __init__(self, roots: list[int], database: str):
-        self.roots, self.database = roots, database
+    def __init__(self, roots: list[int], admin_url: str, application: str):
+        self.roots, self.admin_url, self.application = roots, admin_url, application
 
     def sample(self) -> dict[int, float]:
         pids = set(self.roots)
         for root in self.roots:
             pids.update(_children(root))
-        pids.update(_backends(self.database))
+        pids.update(_backends(self.admin_url, self.application))
         return {pid: _cpu_of(pid) for pid in pids}
 
     @staticmethod
@@ -249,6 +245,13 @@ def postgres_database(env: dict) -> tuple[str, str]:
         connection.execute(f'CREATE DATABASE "{name}"')
     env["DATABASE_URL"] = urlparse(url)._replace(path=f"/{name}").geturl()
     return admin, name
+
+
+def _named(env: dict, application: str) -> dict:
+    """`env` whose database connections carry `application` as their application_name."""
+    url = urlparse(env["DATABASE_URL"])
+    query = "&".join(filter(None, [url.query, f"application_name={application}"]))
+    return {**env, "DATABASE_URL": url._replace(query=query).geturl()}
 
 
 def spawn(env: dict, *args: str, log: Path) -> subprocess.Popen:
@@ -391,12 +394,17 @@ def main() -> None:
         command = ["serve_http", "--workers", str(args.workers)]
         if args.server == "daphne":
             command = ["serve"]
-        server = spawn(env, *command, "--port", str(port), log=logs / "web.log")
+        # The venue consumes what entry hands it, as in production; its work is not counted
+        # in the web rows (its connections carry another application_name).
+        engine = spawn(_named(env, "bench-engine"), "run_engine", log=logs / "engine.log")
+        server = spawn(
+            _named(env, "bench-web"), *command, "--port", str(port), log=logs / "web.log"
+        )
         rows: list[tuple[int, str, dict]] = []
         fills = None
         try:
             wait_until_up(base, server)
-            meter = CpuMeter([server.pid], database)
+            meter = CpuMeter([server.pid], admin, "bench-web")
             for concurrency in args.concurrency:
                 for name in dict.fromkeys(["bare", "auth", *args.rows]):
                     scenario = all_scenarios[name]
@@ -406,19 +414,16 @@ def main() -> None:
                         print(f"{name} @ {concurrency}: {result['failures'][0]}", file=sys.stderr)
                     rows.append((concurrency, name, result))
             if args.fills:
-                engine = spawn(env, "run_engine", log=logs / "engine.log")
-                try:
-                    scenario = all_scenarios["market32"]
-                    warm_deadline = time.monotonic() + 60
-                    while asyncio.run(measure(base, scenario, 32, 8))["failures"]:
-                        if time.monotonic() > warm_deadline:
-                            raise SystemExit("market orders are refused with the engine up")
-                        time.sleep(0.5)
-                    fills = measure_fills(base, env, scenario, args.fills, 32)
-                finally:
-                    stop(engine)
+                scenario = all_scenarios["market32"]
+                warm_deadline = time.monotonic() + 60
+                while asyncio.run(measure(base, scenario, 32, 8))["failures"]:
+                    if time.monotonic() > warm_deadline:
+                        raise SystemExit("market orders are refused with the engine up")
+                    time.sleep(0.5)
+                fills = measure_fills(base, env, scenario, args.fills, 32)
         finally:
             stop(server)
+            stop(engine)
     finally:
         with psycopg.connect(admin, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')

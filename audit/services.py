@@ -125,7 +125,8 @@ def _chain_pending(*, batch: int) -> list[AuditEntry]:
         chained = AuditEntry.objects.filter(seq__isnull=False)
         head = chained.order_by("-seq").only("seq", "hash").first()
         pending = list(AuditEntry.objects.filter(seq__isnull=True).order_by("id")[:batch])
-        seq, prev_hash = (head.seq, head.hash) if head else (0, GENESIS_HASH)
+        seq: int = (head.seq or 0) if head else 0
+        prev_hash: str = (head.hash or GENESIS_HASH) if head else GENESIS_HASH
         for entry in pending:
             seq += 1
             entry.seq, entry.prev_hash = seq, prev_hash
@@ -266,6 +267,6 @@ def audit_chain_verify() -> ChainVerification:
             return ChainVerification(
                 intact=False, checked=checked, first_broken_id=entry.id, reason=reason
             )
-        prev_hash = entry.hash
+        prev_hash = entry.hash or ""
         expected_seq += 1
     return ChainVerification(intact=True, checked=checked, first_broken_id=None, reason="")

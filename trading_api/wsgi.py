@@ -1,4 +1,4 @@
-"""WSGI entry point for the HTTP workers of the services mode (gunicorn); WebSockets stay on ASGI."""
+"""WSGI entry point for the services mode's HTTP workers (gunicorn); WebSockets stay on ASGI."""
 
 import os
 

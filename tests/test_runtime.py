@@ -66,8 +66,10 @@ def test_without_a_server_loop_the_task_runs_inline():
 
 @pytest.mark.django_db
 def test_a_wsgi_worker_publishes_every_send_through_its_one_loop(
-    django_capture_on_commit_callbacks,
+    django_capture_on_commit_callbacks, settings
 ):
+    # A layer of this test's own: the loop it binds to ends with the test.
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
     # given: the loop a gunicorn worker starts, with a channel in an account's orders group
     loop = publishing_loop_start()
     layer = get_channel_layer()

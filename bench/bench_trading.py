@@ -332,6 +332,15 @@ def print_targets(by: dict, fills: dict | None) -> None:
     ]
     if fills:
         checks.append(("fills/s keep pace with entry", fills["fills_per_s"], fills["rps"], "min"))
+    order = by.get((top, "orders32"))
+    if order and order["cpu_ms"]:
+        cores = os.cpu_count() or 1
+        print(
+            f"  bound: {cores} cores / {order['cpu_ms']:.1f} ms CPU per order (server + PostgreSQL)"
+            f" = {cores * 1000 / order['cpu_ms']:.0f} orders/s at most on an idle box; the load"
+            f" generator and the other tenants share these cores (load average"
+            f" {os.getloadavg()[0]:.1f})"
+        )
     for label, value, bound, kind in checks:
         if value is None:
             continue

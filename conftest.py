@@ -41,13 +41,25 @@ def _fast_password_hasher(settings):
 
 
 @pytest.fixture(autouse=True)
+def _audit_chained_by_readers(settings):
+    """No background chainer in the test process: it would hold a connection to the test
+    database past the test. Rows are chained by the readers (`audit_chain_verify`, the list)
+    and on SQLite in their own transaction; server processes the tests start run the thread."""
+    settings.AUDIT_CHAINER_THREAD = False
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
-    """Each test starts with an empty cache (rate-limit counters, nonces, heartbeats)."""
+    """Each test starts with empty caches (rate-limit counters, nonces, heartbeats, credentials)."""
     from django.core.cache import cache
 
+    from access.credential_cache import credential_cache_clear
+
     cache.clear()
+    credential_cache_clear()
     yield
     cache.clear()
+    credential_cache_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -12,9 +12,9 @@ from django.core.cache import cache as default_cache
 from django.utils import timezone
 
 from access import crypto, errors
+from access.credential_cache import CachedKey, credential_cache
 from access.enums import ApiKeyScheme
 from access.models import ApiKey
-from access.selectors import account_queryset_for, api_key_get_by_key_id
 from access.services import api_key_touch
 
 SIMPLE_KEYWORD = "Api-Key"
@@ -49,10 +49,9 @@ def _client_ip_allowed(api_key: ApiKey, client_ip: str | None) -> bool:
     return False
 
 
-def _usable(api_key: ApiKey | None, *, client_ip: str | None) -> ApiKey:
+def _usable(entry: CachedKey, *, client_ip: str | None) -> ApiKey:
     """Return the key if it may authenticate now; else raise the matching CredentialRejected."""
-    if api_key is None:
-        raise errors.CredentialRejected("Invalid API key")
+    api_key = entry.api_key
     if api_key.revoked_at is not None:
         raise errors.ApiKeyRevoked("API key revoked")
     if api_key.expires_at is not None and api_key.expires_at <= timezone.now():
@@ -61,7 +60,7 @@ def _usable(api_key: ApiKey | None, *, client_ip: str | None) -> ApiKey:
         raise errors.CredentialRejected("API key owner is inactive")
     if not _client_ip_allowed(api_key, client_ip):
         raise errors.IpNotAllowed("Client IP not in the key's allowlist")
-    if not account_queryset_for(api_key.user).filter(pk=api_key.account_id).exists():
+    if not entry.acts_on_account:
         raise errors.CredentialRejected("API key owner no longer acts on the key's account")
     return api_key
 
@@ -69,12 +68,13 @@ def _usable(api_key: ApiKey | None, *, client_ip: str | None) -> ApiKey:
 def api_key_verify_simple(*, token: str, client_ip: str | None) -> ApiKey:
     """Authenticate `<key_id>.<secret>`; return the key or raise CredentialRejected."""
     key_id, _, secret = token.strip().partition(".")
-    api_key = api_key_get_by_key_id(key_id=key_id) if key_id and secret else None
-    if api_key is None or api_key.scheme != ApiKeyScheme.SIMPLE:
+    entry = credential_cache.get(key_id) if key_id and secret else None
+    if entry is None or entry.api_key.scheme != ApiKeyScheme.SIMPLE:
         raise errors.CredentialRejected("Invalid API key")
+    api_key = entry.api_key
     if not crypto.secret_matches(secret, api_key.secret_hash):
         raise errors.CredentialRejected("Invalid API key")
-    _usable(api_key, client_ip=client_ip)
+    _usable(entry, client_ip=client_ip)
     api_key_touch(api_key=api_key)
     return api_key
 
@@ -102,9 +102,10 @@ def api_key_verify_signature(
     was not seen before (claimed atomically in the cache shared by all processes).
     """
     cache = cache or default_cache
-    api_key = api_key_get_by_key_id(key_id=key_id.strip()) if key_id else None
-    if api_key is None or api_key.scheme == ApiKeyScheme.SIMPLE:
+    entry = credential_cache.get(key_id.strip()) if key_id and key_id.strip() else None
+    if entry is None or entry.api_key.scheme == ApiKeyScheme.SIMPLE:
         raise errors.CredentialRejected("Invalid API key")
+    api_key = entry.api_key
     try:
         sent_ms = int(timestamp)
     except (TypeError, ValueError) as exc:
@@ -133,7 +134,7 @@ def api_key_verify_signature(
         matches = crypto.ed25519_signature_matches(api_key.public_key, message, signature or "")
     if not matches:
         raise errors.InvalidSignature("Signature does not match")
-    _usable(api_key, client_ip=client_ip)
+    _usable(entry, client_ip=client_ip)
     # Keyed on the signed message, not the signature text, so re-encoding a signature (hex case,
     # base64 variants) cannot pass as a new request.
     seen_key = f"access:signed:{api_key.key_id}:{hashlib.sha256(message).hexdigest()}"

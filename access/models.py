@@ -83,6 +83,10 @@ class ApiKey(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Not a column: the owner's roles as read with the key by the credential cache, which
+    # roles_for() answers with instead of a query (None: not read).
+    owner_roles: tuple[str, ...] | None = None
+
     class Meta:
         ordering = ["id"]
         verbose_name = "API key"

@@ -65,8 +65,10 @@ def roles_for(request_or_principal: Any) -> list[str]:
     memo = getattr(request_or_principal, "_access_roles", None)
     if memo is not None:
         return memo
-    user, _ = principal_get(request_or_principal)
-    roles = user_roles(user)
+    user, api_key = principal_get(request_or_principal)
+    # A key from the credential cache carries its owner's roles as read with it.
+    owner_roles = getattr(api_key, "owner_roles", None)
+    roles = list(owner_roles) if owner_roles is not None else user_roles(user)
     if hasattr(request_or_principal, "META"):
         request_or_principal._access_roles = roles
     return roles

@@ -15,6 +15,7 @@ from django.utils import timezone
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from access import crypto
+from access.credential_cache import credential_cache_clear
 from access.enums import ALL_SCOPES, ApiKeyScheme
 from access.errors import AccessValidationError
 from access.models import Account, ApiKey, Membership
@@ -431,6 +432,8 @@ def api_key_revoke(*, api_key: ApiKey) -> ApiKey:
     changed = ApiKey.objects.filter(pk=api_key.pk, revoked_at__isnull=True).update(revoked_at=now)
     api_key.refresh_from_db(fields=["revoked_at"])
     if changed:
+        # An UPDATE sends no signal: drop the cached copies here.
+        credential_cache_clear()
         audit_record(
             action="api_key.revoked",
             object_type="api_key",

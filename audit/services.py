@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from audit.chainer import Chainer
 from audit.context import Actor, actor_current
 from audit.enums import AuditKind
 from audit.models import AuditEntry
@@ -107,33 +108,78 @@ def entry_hash(*, prev_hash: str, entry: AuditEntry) -> str:
 
 
 def _chain_lock() -> None:
-    """Serialize appends until the surrounding transaction ends.
+    """Serialize chaining until the surrounding transaction ends.
 
-    PostgreSQL: a transaction-scoped advisory lock. SQLite: the IMMEDIATE transaction mode has
-    already taken the database write lock at BEGIN, which serializes writers.
+    PostgreSQL: a transaction-scoped advisory lock, taken only by the chainer, never by a
+    request. SQLite: the IMMEDIATE transaction mode has already taken the database write lock at
+    BEGIN, which serializes writers.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [settings.AUDIT_CHAIN_LOCK_KEY])
 
 
-def _append(*, actor: Actor, **fields: Any) -> AuditEntry:
-    with transaction.atomic():
+def _chain_pending(*, batch: int) -> list[AuditEntry]:
+    with transaction.atomic(savepoint=False):
         _chain_lock()
-        head = AuditEntry.objects.order_by("-seq").only("seq", "hash").first()
-        entry = AuditEntry(
-            seq=head.seq + 1 if head else 1,
-            created_at=timezone.now(),
-            actor_id=actor.actor_id,
-            actor_username=_without_nul(actor.username),
-            credential=_without_nul(actor.credential),
-            ip=actor.ip,
-            request_id=actor.request_id,
-            prev_hash=head.hash if head else GENESIS_HASH,
-            **{name: _without_nul(value) for name, value in fields.items()},
-        )
-        entry.hash = entry_hash(prev_hash=entry.prev_hash, entry=entry)
-        entry.save(force_insert=True)
+        chained = AuditEntry.objects.filter(seq__isnull=False)
+        head = chained.order_by("-seq").only("seq", "hash").first()
+        pending = list(AuditEntry.objects.filter(seq__isnull=True).order_by("id")[:batch])
+        seq: int = (head.seq or 0) if head else 0
+        prev_hash: str = (head.hash or GENESIS_HASH) if head else GENESIS_HASH
+        for entry in pending:
+            seq += 1
+            entry.seq, entry.prev_hash = seq, prev_hash
+            entry.hash = prev_hash = entry_hash(prev_hash=prev_hash, entry=entry)
+        if pending:
+            AuditEntry.objects.bulk_update(pending, ["seq", "prev_hash", "hash"])
+    return pending
+
+
+def audit_chain_extend(*, batch: int = 1000) -> int:
+    """Give the next unchained rows, in the order they were written, their `seq`, `prev_hash` and
+    `hash`; return how many were chained (at most `batch`).
+
+    Only committed rows (and the caller's own) are visible, so a row that commits late is
+    chained after the rows that committed before it: `seq` is the order of the chain, not of
+    the clock.
+    """
+    return len(_chain_pending(batch=batch))
+
+
+def audit_chain_settle(*, batch: int = 1000) -> None:
+    """Chain every committed row now (readers of the chain call it first)."""
+    while audit_chain_extend(batch=batch) == batch:
+        pass
+
+
+_chainer = Chainer(settle=audit_chain_settle, interval_s=lambda: settings.AUDIT_CHAINER_INTERVAL_S)
+
+
+def _chainer_wake() -> None:
+    if settings.AUDIT_CHAINER_THREAD:
+        _chainer.wake()
+
+
+def _append(*, actor: Actor, **fields: Any) -> AuditEntry:
+    entry = AuditEntry(
+        created_at=timezone.now(),
+        actor_id=actor.actor_id,
+        actor_username=_without_nul(actor.username),
+        credential=_without_nul(actor.credential),
+        ip=actor.ip,
+        request_id=actor.request_id,
+        **{name: _without_nul(value) for name, value in fields.items()},
+    )
+    # One INSERT and no lock: the chainer links the row once it has committed.
+    entry.save(force_insert=True)
+    if connection.vendor == "postgresql":
+        transaction.on_commit(_chainer_wake)
+        return entry
+    # SQLite serializes writers already; chaining in the transaction costs no concurrency.
+    for chained in _chain_pending(batch=1000):
+        if chained.pk == entry.pk:
+            entry.seq, entry.prev_hash, entry.hash = chained.seq, chained.prev_hash, chained.hash
     return entry
 
 
@@ -197,15 +243,18 @@ class ChainVerification:
 
 
 def audit_chain_verify() -> ChainVerification:
-    """Walk the whole chain in order and return whether it is intact, or its first broken row.
+    """Chain what has committed, walk the whole chain in order and return whether it is intact,
+    or its first broken row.
 
     A row is broken when its sequence number skips (a deleted row), its `prev_hash` is not the
     previous row's hash, or its stored hash does not match its content.
     """
+    audit_chain_settle()
     prev_hash = GENESIS_HASH
     expected_seq = 1
     checked = 0
-    for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000):
+    chained = AuditEntry.objects.filter(seq__isnull=False).order_by("seq")
+    for entry in chained.iterator(chunk_size=2000):
         checked += 1
         reason = ""
         if entry.seq != expected_seq:
@@ -218,6 +267,6 @@ def audit_chain_verify() -> ChainVerification:
             return ChainVerification(
                 intact=False, checked=checked, first_broken_id=entry.id, reason=reason
             )
-        prev_hash = entry.hash
+        prev_hash = entry.hash or ""
         expected_seq += 1
     return ChainVerification(intact=True, checked=checked, first_broken_id=None, reason="")

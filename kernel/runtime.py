@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import threading
 from concurrent.futures import Future
 
 from asgiref.sync import sync_to_async
@@ -50,3 +51,23 @@ def task_enqueue(task: Task, *args, **kwargs) -> Future | None:
             raise
 
     return asyncio.run_coroutine_threadsafe(run_off_loop(), loop)
+
+
+def publishing_loop_start() -> asyncio.AbstractEventLoop:
+    """Run one event loop on a daemon thread and make it the process's loop; return it.
+
+    For processes that serve no ASGI (WSGI workers): channel-layer sends are handed to this
+    loop instead of paying for a fresh `async_to_sync` loop and connection per send.
+    """
+    loop = asyncio.new_event_loop()
+    started = threading.Event()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        loop.call_soon(started.set)
+        loop.run_forever()
+
+    threading.Thread(target=run, name="publishing-loop", daemon=True).start()
+    started.wait()
+    main_loop_set(loop)
+    return loop

@@ -1,5 +1,6 @@
 """The project's DRF Decimal fields: exact in, one plain text form out."""
 
+import threading
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -56,3 +57,29 @@ class DecimalOutputField(serializers.Field):
     def get_attribute(self, instance: Any) -> Any:
         value = super().get_attribute(instance)
         return None if value is None else Decimal(value)
+
+
+class Representer:
+    """Represents instances through one serializer of `serializer_class`, built on first use.
+
+    A read-only representation needs the serializer's fields, which are the same for every
+    instance; building them per instance cost more than representing (about 90 field objects per
+    order). The output is the serializer's own `to_representation`, so it cannot drift from it.
+    """
+
+    def __init__(self, serializer_class: type[serializers.Serializer]):
+        self._serializer_class = serializer_class
+        self._serializer: serializers.Serializer | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, instance: Any) -> dict[str, Any]:
+        """Return `instance` as `serializer_class(instance).data` would, as a plain dict."""
+        serializer = self._serializer
+        if serializer is None:
+            with self._lock:
+                if self._serializer is None:
+                    built = self._serializer_class()
+                    _ = built.fields  # bound once, before another thread can use them
+                    self._serializer = built
+                serializer = self._serializer
+        return dict(serializer.to_representation(instance))

@@ -31,6 +31,7 @@ from orders.representations import (
     OrderDetailSerializer,
     OrderSerializer,
     PositionCloseResultSerializer,
+    order_representation,
 )
 from orders.services.positions import position_close, position_close_all
 from portfolio.representations import PositionSerializer, position_representation
@@ -142,7 +143,7 @@ class OrderListView(ApiView):
         account = account_resolve(request)
         data = query_validated(OrderInputSerializer, request.data)
         order = services.order_submit(account=account, **_entry_kwargs(data))
-        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+        return Response(order_representation(order), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         operation_id="orders_cancel_all",
@@ -213,13 +214,13 @@ class OrderDetailView(ApiView):
         order = services.order_modify(
             order_id=order.pk, expected_version=_if_match(request), **data
         )
-        return Response(OrderSerializer(order).data, headers={"ETag": str(order.version)})
+        return Response(order_representation(order), headers={"ETag": str(order.version)})
 
     @extend_schema(responses={200: OrderSerializer, **errors(409)})
     def delete(self, request: Request, order_id: str) -> Response:
         order = selectors.order_get(order_id=order_id, account_ids=account_ids_for(request))
         order = services.order_cancel(order_id=order.pk, reason="canceled by client")
-        return Response(OrderSerializer(order).data)
+        return Response(order_representation(order))
 
 
 class OrderByClientIdView(ApiView):
@@ -292,4 +293,4 @@ class PositionDetailView(ApiView):
     def delete(self, request: Request, symbol: str) -> Response:
         account = account_resolve(request)
         order = position_close(account=account, symbol=symbol, reason="close by client")
-        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+        return Response(order_representation(order), status=status.HTTP_201_CREATED)

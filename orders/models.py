@@ -64,6 +64,8 @@ class Order(models.Model):
         ]
         indexes = [
             models.Index(fields=["account", "status"], name="order_account_status"),
+            # The per-second order-rate rule: an account's orders of the last second.
+            models.Index(fields=["account", "created_at"], name="order_account_created"),
             models.Index(fields=["account", "-id"], name="order_account_id_desc"),
             models.Index(fields=["status", "instrument"], name="order_status_instrument"),
         ]

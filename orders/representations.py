@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from kernel.serializers import DecimalOutputField
+from kernel.serializers import DecimalOutputField, Representer
 from orders.enums import OrderStatus
 from orders.models import Fill, Order, OrderEvent
 
@@ -103,14 +103,18 @@ class OrderDetailSerializer(OrderSerializer):
         fields = [*OrderSerializer.Meta.fields, "fills", "events"]
 
 
+_order_representer = Representer(OrderSerializer)
+_fill_representer = Representer(FillSerializer)
+
+
 def order_representation(order: Order) -> dict[str, Any]:
     """Return an order as `GET /orders` shows it (without fills and events), JSON-safe."""
-    return dict(OrderSerializer(order).data)
+    return _order_representer(order)
 
 
 def fill_representation(fill: Fill) -> dict[str, Any]:
     """Return a fill as `GET /fills` shows it, JSON-safe."""
-    return dict(FillSerializer(fill).data)
+    return _fill_representer(fill)
 
 
 class ItemErrorSerializer(serializers.Serializer):

@@ -23,8 +23,12 @@ def balance_get_for_update(*, account_id: int, currency: str) -> Balance:
 
     Call inside a transaction; callers lock balances after the order row and before positions.
     """
-    Balance.objects.get_or_create(account_id=account_id, currency=currency)
-    return Balance.objects.select_for_update().get(account_id=account_id, currency=currency)
+    locked = Balance.objects.select_for_update().filter(account_id=account_id, currency=currency)
+    balance = locked.first()
+    if balance is None:
+        Balance.objects.get_or_create(account_id=account_id, currency=currency)
+        balance = locked.get()
+    return balance
 
 
 def balance_deposit(*, account: Account, currency: str, amount: Decimal) -> Balance:

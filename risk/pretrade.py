@@ -140,14 +140,17 @@ def reduces_position(intent: OrderIntent) -> bool:
     return reserved + intent.quantity <= abs(current)
 
 
-def trading_gate(*, intent: OrderIntent) -> None:
+def trading_gate(*, intent: OrderIntent, limits: RiskLimits | None = None) -> None:
     """Return None when the account's trading state lets this order in.
 
     Raises TradingStopped (409 TRADING_STOPPED) when stopped or halted, TradingReduceOnly
     (409 TRADING_REDUCE_ONLY) in reduce-only unless the order reduces the current position. A
-    close that reduces the position passes in every state.
+    close that reduces the position passes in every state. `limits`, when the caller has read
+    them, supply the active overrides (one query fewer).
     """
-    state = trading_state_effective(account_id=intent.account_id)
+    state = trading_state_effective(
+        account_id=intent.account_id, overrides=None if limits is None else limits.overrides
+    )
     if state == TradingStateValue.RUNNING:
         return
     if intent.is_close and reduces_position(intent):

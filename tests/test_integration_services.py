@@ -9,7 +9,7 @@ import pytest
 from celery import Celery
 from websockets.sync.client import connect
 
-from tests.harness import stack_create, wait_until
+from tests.harness import PYTHON, free_port, stack_create, wait_until
 
 pytestmark = [pytest.mark.services, pytest.mark.integration]
 
@@ -88,3 +88,44 @@ def test_health_is_503_when_postgres_is_unreachable(tmp_path):
         assert response.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
     finally:
         stack.stop()
+
+
+def test_the_production_http_workers_serve_on_the_pool_beside_daphne(services_stack):
+    # given: gunicorn (two workers, a connection pool) on the same database and Redis
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    http = services_stack.spawn(
+        "http",
+        [
+            PYTHON,
+            "manage.py",
+            "serve_http",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--threads",
+            "2",
+        ],
+        {"DATABASE_POOL_SIZE": "4"},
+    )
+    try:
+        wait_until(
+            lambda: (
+                services_stack.assert_alive(http)
+                or httpx.get(f"{base}/api/v1/health", timeout=2).status_code == 200
+            ),
+            timeout=60,
+            what="gunicorn workers",
+        )
+        # when: a session made on daphne reads the status through the workers
+        with services_stack.session_client() as client:
+            response = httpx.get(f"{base}/api/v1/status", cookies=client.cookies, timeout=10)
+    finally:
+        http.stop(signal.SIGTERM)
+    # then: every connection is up from the WSGI side too
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["mode"] == "services"
+    assert body["connections"]["database"] == "up"
+    assert body["connections"]["channel_layer"] == "up"

@@ -3,10 +3,12 @@
 import asyncio
 import threading
 
+import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 
-from kernel.runtime import main_loop_set, task_enqueue
+from kernel.publish import account_group, account_publish
+from kernel.runtime import main_loop_set, publishing_loop_start, task_enqueue
 from trading_api.celery import app as celery_app
 
 
@@ -60,3 +62,34 @@ def test_without_a_server_loop_the_task_runs_inline():
     # then: nothing was handed off, and the task ran in the calling thread, off any loop
     assert result is None
     assert message["on_loop"] is False
+
+
+@pytest.mark.django_db
+def test_a_wsgi_worker_publishes_every_send_through_its_one_loop(
+    django_capture_on_commit_callbacks, settings
+):
+    # A layer of this test's own: the loop it binds to ends with the test.
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # given: the loop a gunicorn worker starts, with a channel in an account's orders group
+    loop = publishing_loop_start()
+    layer = get_channel_layer()
+
+    def on_loop(coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout=5)
+
+    try:
+        channel = on_loop(layer.new_channel())
+        on_loop(layer.group_add(account_group(7, "orders"), channel))
+
+        # when: a request thread publishes after commit, twice
+        with django_capture_on_commit_callbacks(execute=True):
+            for n in (1, 2):
+                account_publish(account_id=7, stream="orders", event="created", data={"n": n})
+
+        # then: both arrive, in order, through that loop
+        received = [on_loop(layer.receive(channel)) for _ in range(2)]
+    finally:
+        main_loop_set(None)
+        loop.call_soon_threadsafe(loop.stop)
+    assert [message["data"] for message in received] == [{"n": 1}, {"n": 2}]
+    assert received[0]["type"] == "account.event"

@@ -140,7 +140,7 @@ def test_admin_account_with_memberships(staff_client, trader):
     assert Membership.objects.get(account=account).user == trader
     assert list(
         AuditEntry.objects.filter(action__in=["account.created", "membership.created"])
-        .order_by("seq")
+        .order_by("id")
         .values_list("action", flat=True)
     ) == ["account.created", "membership.created"]
 

@@ -10,7 +10,13 @@ from rest_framework.test import APIClient
 
 from audit.enums import AuditKind
 from audit.models import AuditEntry
-from audit.services import GENESIS_HASH, audit_chain_verify, audit_record, entry_hash
+from audit.services import (
+    GENESIS_HASH,
+    audit_chain_settle,
+    audit_chain_verify,
+    audit_record,
+    entry_hash,
+)
 from idempotency.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -60,6 +66,7 @@ def test_record_outside_a_request_is_the_system_actor_and_starts_the_chain():
         after={"status": "canceled", "price": decimal.Decimal("101.50")},
         account_id=3,
     )
+    audit_chain_settle()
 
     entry.refresh_from_db()
     assert entry.seq == 1
@@ -78,6 +85,9 @@ def test_record_outside_a_request_is_the_system_actor_and_starts_the_chain():
 def test_each_row_chains_to_the_previous_hash():
     first = audit_record(action="a.one", object_type="x", object_id=1)
     second = audit_record(action="a.two", object_type="x", object_id=2)
+    audit_chain_settle()
+    first.refresh_from_db()
+    second.refresh_from_db()
 
     assert second.seq == 2
     assert second.prev_hash == first.hash
@@ -161,6 +171,7 @@ def test_flipping_one_byte_is_detected_at_that_row():
     entries = [
         audit_record(action="order.canceled", object_type="order", object_id=i) for i in range(5)
     ]
+    audit_chain_settle()
     flip_one_byte(entries[2].id)
 
     result = audit_chain_verify()
@@ -173,6 +184,7 @@ def test_flipping_one_byte_is_detected_at_that_row():
 
 def test_rewritten_hash_is_detected_at_the_next_row():
     entries = [audit_record(action="a.b", object_type="x", object_id=i) for i in range(3)]
+    audit_chain_settle()
     tamper("UPDATE audit_auditentry SET hash = %s WHERE id = %s", ["f" * 64, entries[1].id])
 
     result = audit_chain_verify()
@@ -182,6 +194,7 @@ def test_rewritten_hash_is_detected_at_the_next_row():
 
 def test_deleted_row_is_detected_at_the_row_after_the_gap():
     entries = [audit_record(action="a.b", object_type="x", object_id=i) for i in range(3)]
+    audit_chain_settle()
     tamper("DELETE FROM audit_auditentry WHERE id = %s", [entries[1].id])
 
     result = audit_chain_verify()
@@ -200,6 +213,7 @@ def test_verify_audit_command_reports_intact(capsys):
 
 def test_verify_audit_command_exits_1_naming_the_broken_row():
     entries = [audit_record(action="a.b", object_type="x", object_id=i) for i in range(2)]
+    audit_chain_settle()
     flip_one_byte(entries[1].id)
 
     with pytest.raises(CommandError) as raised:
@@ -211,6 +225,7 @@ def test_verify_audit_command_exits_1_naming_the_broken_row():
 
 def test_verify_endpoint_reports_the_first_broken_row(admin_client):
     entries = [audit_record(action="a.b", object_type="x", object_id=i) for i in range(2)]
+    audit_chain_settle()
     flip_one_byte(entries[0].id)
 
     response = admin_client.get("/api/v1/audit/verify")
@@ -242,6 +257,8 @@ def test_audit_list_filters_by_action_object_and_actor(admin_client, admin_user)
     audit_record(action="order.created", object_type="order", object_id=1)
     wanted = audit_record(action="order.canceled", object_type="order", object_id=2)
     audit_record(action="order.canceled", object_type="fill", object_id=2)
+    audit_chain_settle()
+    wanted.refresh_from_db()
 
     by_object = admin_client.get("/api/v1/audit", {"object": "order:2"}).json()["results"]
     by_type = admin_client.get("/api/v1/audit", {"object": "order"}).json()["results"]

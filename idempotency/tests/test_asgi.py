@@ -28,7 +28,7 @@ async def test_replay_and_audit_actor_under_asgi(async_client):
     )
 
     rows = await sync_to_async(list)(
-        AuditEntry.objects.order_by("seq").values_list("action", "actor_username", "status_code")
+        AuditEntry.objects.order_by("id").values_list("action", "actor_username", "status_code")
     )
     # The worker thread's connection would otherwise outlive the test database.
     await sync_to_async(connections.close_all)()

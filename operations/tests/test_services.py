@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 def _actions(operation) -> list[str]:
     return list(
         AuditEntry.objects.filter(object_type="operation", object_id=str(operation.pk))
-        .order_by("seq")
+        .order_by("id")
         .values_list("action", flat=True)
     )
 

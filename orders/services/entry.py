@@ -405,12 +405,12 @@ def order_submit(
         stop_loss=stop_loss,
         is_close=is_close,
     )
-    trading_gate(intent=intent)
     with transaction.atomic():
         # The balance row lock serializes an account's buys, so the buying-power check and the
         # lock it guards cannot interleave with another order's.
         balance = balance_get_for_update(account_id=account.pk, currency=instrument.currency)
         limits = risk_limits_read(account_id=account.pk)
+        trading_gate(intent=intent, limits=limits)
         terms = _terms(instrument=instrument, intent=intent, reference=reference, limits=limits)
         data: dict[str, Any] = {"note": note} if note else {}
         if is_close:

@@ -164,7 +164,7 @@ def test_submit_locks_notional_plus_fee_and_hands_over(account, aapl):
     ]
     assert list(
         AuditEntry.objects.filter(object_type="order", object_id=str(order.pk))
-        .order_by("seq")
+        .order_by("id")
         .values_list("action", flat=True)
     ) == ["order.created", "order.submitted"]
     assert order_working_list() == [order]
@@ -567,7 +567,7 @@ def test_every_event_is_audited(account, aapl):
     fill(order, quantity="10", price="100")
     actions = list(
         AuditEntry.objects.filter(object_type="order", object_id=str(order.pk))
-        .order_by("seq")
+        .order_by("id")
         .values_list("action", flat=True)
     )
     assert actions == ["order.created", "order.submitted", "order.accepted", "order.filled"]

@@ -70,7 +70,7 @@ def test_partial_update_keeps_other_fields_and_records_history_and_audit(account
     assert versions[2].actor == risk_manager
     assert versions[2].snapshot["max_order_quantity"] == "20"
     assert versions[1].snapshot["max_order_quantity"] == "10"
-    entry = AuditEntry.objects.filter(action="risk_config.updated").order_by("-seq").first()
+    entry = AuditEntry.objects.filter(action="risk_config.updated").order_by("-id").first()
     assert entry.before["max_order_quantity"] == "10"
     assert entry.after["max_order_quantity"] == "20"
     assert (entry.before["version"], entry.after["version"]) == (2, 3)
@@ -169,7 +169,7 @@ def test_trading_state_changes_are_persisted_with_actor_reason_and_history(accou
         ("reduce_only", "stopped", "kill", "rita"),
         ("stopped", "running", "all clear", "rita"),
     ]
-    audited = AuditEntry.objects.filter(action="trading.state_changed").order_by("seq")
+    audited = AuditEntry.objects.filter(action="trading.state_changed").order_by("id")
     assert [(e.before["state"], e.after["state"]) for e in audited] == [
         ("running", "reduce_only"),
         ("reduce_only", "stopped"),

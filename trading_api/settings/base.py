@@ -139,6 +139,17 @@ if DATABASES["default"]["ENGINE"] in ("django.db.backends.sqlite3", "kernel.db.b
     DATABASES["default"]["ENGINE"] = "kernel.db.backends.sqlite3"
     DATABASES["default"].setdefault("OPTIONS", {}).update(SQLITE_OPTIONS)
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# A per-process psycopg pool (PostgreSQL only): a request borrows a connection instead of opening
+# one. The services topology turns it on for the web processes (Procfile, docker-compose.yml);
+# WEB_THREADS + 2 connections per process cover every thread. See README, performance.
+DATABASE_POOL_SIZE = env.int("DATABASE_POOL_SIZE", default=0)
+if DATABASE_POOL_SIZE and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DATABASE_POOL_SIZE,
+        "timeout": 10,
+    }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -222,6 +233,9 @@ LOGIN_RATE_LIMIT = env.str("LOGIN_RATE_LIMIT", default="5/m")
 # API keys: HMAC secrets are encrypted at rest with a Fernet key derived from this secret.
 API_KEY_ENCRYPTION_KEY = local_secret("API_KEY_ENCRYPTION_KEY")
 # Signed requests: accepted timestamp window around the server clock, in milliseconds.
+# How long a process may authenticate from its in-process copy of an API key, its owner's roles
+# and membership: another process's revoke, rotation or role change takes effect within this.
+AUTH_CACHE_TTL_S = env.float("AUTH_CACHE_TTL_S", default=1.0)
 SIGNED_REQUEST_MAX_AGE_MS = env.int("SIGNED_REQUEST_MAX_AGE_MS", default=5_000)
 SIGNED_REQUEST_MAX_AHEAD_MS = env.int("SIGNED_REQUEST_MAX_AHEAD_MS", default=1_000)
 LOGIN_REDIRECT_URL = "/"
@@ -355,6 +369,10 @@ CELERY_BEAT_SCHEDULE["idempotency-purge-expired"] = {
 AUDIT_ANCHOR_KEY = env.str("AUDIT_ANCHOR_KEY", default="")
 AUDIT_ANCHOR_PATH = env.str("AUDIT_ANCHOR_PATH", default=str(LOCAL_DIR / "audit-anchors.jsonl"))
 AUDIT_CHAIN_LOCK_KEY = env.int("AUDIT_CHAIN_LOCK_KEY", default=7_340_002)
+# PostgreSQL: rows are chained after commit by a thread in the writing process, woken by the
+# commit and at least every AUDIT_CHAINER_INTERVAL_S (which also picks up rows of dead writers).
+AUDIT_CHAINER_THREAD = env.bool("AUDIT_CHAINER_THREAD", default=True)
+AUDIT_CHAINER_INTERVAL_S = env.float("AUDIT_CHAINER_INTERVAL_S", default=1.0)
 
 # Decimal precision shared by every money, price and quantity column.
 DECIMAL_MAX_DIGITS = 28

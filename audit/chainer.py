@@ -1,0 +1,43 @@
+"""A per-process thread that extends the audit chain shortly after rows commit (PostgreSQL)."""
+
+import logging
+import threading
+from collections.abc import Callable
+
+from django.db import DatabaseError, connection
+
+logger = logging.getLogger(__name__)
+
+
+class Chainer:
+    """Runs `settle` on its own thread when woken and at least every `interval_s` seconds.
+
+    Woken after each commit that wrote audit rows; the periodic pass also chains rows whose
+    writer died between its commit and its wake-up, whichever process wrote them.
+    """
+
+    def __init__(self, *, settle: Callable[[], None], interval_s: Callable[[], float]):
+        self.settle = settle
+        self.interval_s = interval_s
+        self._wake = threading.Event()
+        self._started = False
+        self._lock = threading.Lock()
+
+    def wake(self) -> None:
+        """Ask for a pass soon; starts the thread on first use."""
+        if not self._started:
+            with self._lock:
+                if not self._started:
+                    threading.Thread(target=self._run, name="audit-chainer", daemon=True).start()
+                    self._started = True
+        self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(timeout=self.interval_s())
+            self._wake.clear()
+            try:
+                self.settle()
+            except DatabaseError:
+                logger.exception("audit chainer pass failed; the next pass retries")
+                connection.close()

@@ -15,7 +15,7 @@ from access.enums import Scope
 from access.models import Account
 from access.selectors import user_scopes
 from audit.services import audit_record
-from kernel.decimals import decimal_text
+from kernel.decimals import decimal_parse, decimal_text
 from kernel.typing import Actor
 from risk.enums import (
     OVERRIDABLE_LIMITS,
@@ -70,13 +70,14 @@ ZONE_NAMES = (DrawdownZone.CAUTION, DrawdownZone.DANGER, DrawdownZone.HALT)
 
 
 def _decimal(value: Any) -> Decimal:
-    """A finite Decimal from a Decimal, int or numeric string; ValueError otherwise."""
+    """A finite Decimal from a Decimal, int or ASCII `-?digits[.digits]` string (as every other
+    decimal input: no exponent, full-width digits or underscores); ValueError otherwise."""
     if isinstance(value, bool) or not isinstance(value, (Decimal, int, str)):
         raise ValueError('Must be a number (a string such as "10.5" keeps it exact).')
     try:
-        number = Decimal(str(value).strip()) if not isinstance(value, Decimal) else value
-    except InvalidOperation:
-        raise ValueError("Must be a number.") from None
+        number = decimal_parse(value) if isinstance(value, str) else Decimal(value)
+    except (InvalidOperation, ValueError):
+        raise ValueError('Must be a plain decimal number such as "10.5".') from None
     if not number.is_finite():
         raise ValueError("Must be a finite number.")
     whole_digits = settings.DECIMAL_MAX_DIGITS - settings.DECIMAL_PLACES

@@ -394,3 +394,12 @@ def test_times_need_a_time_zone(text, valid):
     else:
         with pytest.raises(ValidationError):
             field.run_validation(text)
+
+
+@pytest.mark.parametrize("value", ["\uff11000", "1e5", "1_000", " 1000"])
+def test_risk_configuration_decimals_are_ascii_only(risk_manager, account, value):
+    client = APIClient()
+    client.force_authenticate(risk_manager)
+    response = client.put("/api/v1/config/risk", {"max_order_notional": value}, format="json")
+    error = _error(response, 400)
+    assert "max_order_notional" in str(error["details"])

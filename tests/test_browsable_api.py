@@ -25,8 +25,10 @@ def test_json_clients_get_compact_json_unless_they_ask_for_an_indent(staff_clien
     compact = staff_client.get("/api/v1/health").content
     indented = staff_client.get("/api/v1/health", HTTP_ACCEPT="application/json; indent=2")
 
-    assert compact == b'{"status":"ok"}'
-    assert indented.content == b'{\n  "status": "ok"\n}'
+    assert compact == b'{"status":"ok","checks":{"database":"up","cache":"up"}}'
+    assert indented.content == (
+        b'{\n  "status": "ok",\n  "checks": {\n    "database": "up",\n    "cache": "up"\n  }\n}'
+    )
 
 
 def test_the_login_page_names_the_product_and_has_a_favicon(client):

@@ -6,6 +6,10 @@ from typing import Any
 import orjson
 
 from access.models import Account
+from analytics.models import Signal
+from deployments.enums import DeploymentStatus
+from deployments.payloads import deployment_payload, signal_payload
+from deployments.selectors import deployment_list
 from kernel.api.renderers import json_dumps
 from marketdata.errors import MarketDataUnavailable
 from marketdata.models import Instrument
@@ -20,8 +24,9 @@ from portfolio.representations import balance_representation
 from portfolio.selectors import balance_list, position_open_list, position_view
 from risk.selectors import risk_config_as_dict, risk_config_get, trading_state_view
 
-# How many of the newest fills a `fills` snapshot carries.
+# How many of the newest fills (and signals) a `fills` (`signals`) snapshot carries.
 FILL_SNAPSHOT_LIMIT = 100
+SIGNAL_SNAPSHOT_LIMIT = 100
 # The order book depth a snapshot carries (what the feed publishes with each update).
 BOOK_SNAPSHOT_DEPTH = 10
 
@@ -68,6 +73,18 @@ def _operations(account_id: int) -> dict[str, Any]:
     return {"operations": [operation_payload(operation) for operation in running]}
 
 
+def _deployments(account_id: int) -> dict[str, Any]:
+    live = deployment_list(account_ids=[account_id]).filter(
+        status__in=[DeploymentStatus.RUNNING, DeploymentStatus.PAUSED]
+    )
+    return {"deployments": [deployment_payload(deployment) for deployment in live]}
+
+
+def _signals(account_id: int) -> dict[str, Any]:
+    newest = Signal.objects.filter(account_id=account_id).order_by("-created_at", "-pk")
+    return {"signals": [signal_payload(signal) for signal in newest[:SIGNAL_SNAPSHOT_LIMIT]]}
+
+
 ACCOUNT_SNAPSHOTS: dict[str, Callable[[int], dict[str, Any]]] = {
     "orders": _orders,
     "fills": _fills,
@@ -76,6 +93,8 @@ ACCOUNT_SNAPSHOTS: dict[str, Callable[[int], dict[str, Any]]] = {
     "portfolio": _portfolio,
     "risk": _risk,
     "operations": _operations,
+    "deployments": _deployments,
+    "signals": _signals,
 }
 
 

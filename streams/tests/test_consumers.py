@@ -376,7 +376,7 @@ async def test_orders_fills_positions_balances_snapshot_then_updates(trader, acc
     await communicator.disconnect()
 
 
-@pytest.mark.parametrize("channel", ["portfolio", "risk", "operations"])
+@pytest.mark.parametrize("channel", ["portfolio", "risk", "operations", "deployments", "signals"])
 async def test_portfolio_risk_and_operations_snapshots(trader, account, channel):
     communicator = await authenticated(trader)
     await communicator.send_json_to({"action": "subscribe", "channel": channel})
@@ -387,6 +387,8 @@ async def test_portfolio_risk_and_operations_snapshots(trader, account, channel)
         "portfolio": {"balances", "positions"},
         "risk": {"risk", "trading"},
         "operations": {"operations"},
+        "deployments": {"deployments"},
+        "signals": {"signals"},
     }[channel]
     assert set(snapshot["data"]) == expected_keys
     await communicator.disconnect()

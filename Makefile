@@ -14,8 +14,8 @@ MONEY_EXAMPLES ?= 400
 MONEY_STEPS ?= 60
 # `make test-schema`: schemathesis examples per operation and phase, and the run's time budget (s).
 SCHEMA_EXAMPLES ?= 30
-SCHEMA_MAX_TIME ?= 120
-SCHEMA_SERVICES_MAX_TIME ?= 90
+SCHEMA_MAX_TIME ?= 90
+SCHEMA_SERVICES_MAX_TIME ?= 75
 SCHEMA_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trading_openapi
 SCHEMA_REDIS_URL ?= redis://127.0.0.1:6379/11
 

@@ -8,6 +8,7 @@ import json
 
 import pytest
 from django.core.cache import caches
+from django.test import override_settings
 from rest_framework.test import APIClient
 
 from access.tests.helpers import hmac_headers, key_make
@@ -26,15 +27,18 @@ def redis_down(settings, aapl, trader_api):
          "limit_price": "90"},
         format="json",
     ).json()  # fmt: skip
-    settings.CACHES = {
+    dead = {
         "default": {
             "BACKEND": "kernel.cache.SharedPoolRedisCache",
             "LOCATION": DEAD_REDIS,
             "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
-    assert caches["default"].__class__.__name__ == "SharedPoolRedisCache"
-    return order
+    # A context, not the `settings` fixture: the outage ends before the autouse fixtures clear
+    # the (then working) cache after the test.
+    with override_settings(CACHES=dead):
+        assert caches["default"].__class__.__name__ == "SharedPoolRedisCache"
+        yield order
 
 
 def _json(response, status: int) -> dict:

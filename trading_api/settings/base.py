@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "risk",
     "control",
     "backtests",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -453,3 +454,12 @@ STREAM_ALLOWED_ORIGINS = env.list("STREAM_ALLOWED_ORIGINS", default=[])
 # daphne pings sockets after this many idle seconds and closes those silent for the timeout.
 STREAM_PING_INTERVAL_S = env.int("STREAM_PING_INTERVAL_S", default=20)
 STREAM_PING_TIMEOUT_S = env.int("STREAM_PING_TIMEOUT_S", default=30)
+
+# --- dashboard (dashboard/, docs/dashboard.md) ------------------------------------------------
+# The browser console at `/`. It holds no data of its own: it signs in with the JWT endpoints and
+# talks to /api/v1/ and /ws/v1/stream. These only shape what the page does.
+# Symbol the chart and order ticket open on (any instrument's symbol).
+DASHBOARD_DEFAULT_SYMBOL = env.str("DASHBOARD_DEFAULT_SYMBOL", default="AAPL")
+# Refresh the access token this many seconds before it expires (at most half its lifetime).
+DASHBOARD_REFRESH_MARGIN_S = env.int("DASHBOARD_REFRESH_MARGIN_S", default=30)
+# --- end dashboard ---------------------------------------------------------------------------

@@ -146,6 +146,12 @@ export async function api(method, path, { body, query, ifMatch } = {}) {
   };
   let response = await send(await accessToken());
   if (response.status === 401) response = await send(await refresh());
+  // Reads past the rate limit wait as long as the server says (Retry-After), twice at most.
+  for (let retry = 0; response.status === 429 && method === "GET" && retry < 2; retry += 1) {
+    const seconds = Number(response.headers.get("Retry-After")) || 1;
+    await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+    response = await send(await accessToken());
+  }
   const data = response.status === 204 ? null : await response.json().catch(() => null);
   if (!response.ok && response.status !== 207) throw new ApiError(response.status, data);
   return data;

@@ -132,6 +132,7 @@ function renderTradingState() {
   badge.textContent = "trading " + effective;
   badge.dataset.state = effective;
   $("ov-trading").textContent = "trading " + effective;
+  if (!$("kill-switch")) return; // not offered to this user
   $("ks-state").textContent = effective;
   $("ks-last").textContent = t.actor ? `Last change by ${t.actor}${t.reason ? ": “" + t.reason + "”" : ""}, ` : "";
   if (t.changed_at) $("ks-last").append(time(t.changed_at, { withDate: true }));
@@ -237,7 +238,7 @@ function renderPositions() {
   });
   tbody.replaceChildren(...rows);
   $("positions-empty").hidden = rows.length > 0;
-  $("close-all").hidden = rows.length === 0 || !can("trade");
+  if ($("close-all")) $("close-all").hidden = rows.length === 0;
 }
 
 async function closePosition(symbol, quantity) {
@@ -630,7 +631,6 @@ async function start() {
   state.instruments = new Map(instruments.map((i) => [i.symbol, i]));
   if (!state.instruments.has(state.chartSymbol) && instruments.length) state.chartSymbol = instruments[0].symbol;
   buildQuoteRows();
-  $("symbol-list").replaceChildren(...instruments.map((i) => new Option(i.name, i.symbol)));
   $("chart-select").replaceChildren(...instruments.map((i) => new Option(i.symbol, i.symbol, false, i.symbol === state.chartSymbol)));
 
   if (chartsAvailable()) {
@@ -641,6 +641,7 @@ async function start() {
   }
 
   if ($("ticket")) {
+    $("symbol-list").replaceChildren(...instruments.map((i) => new Option(i.name, i.symbol)));
     $("t-symbol").value = state.chartSymbol;
     for (const id of ["t-symbol", "t-side", "t-type", "t-tif", "t-quantity", "t-limit", "t-stop"]) {
       $(id).addEventListener("input", ticketChanged);

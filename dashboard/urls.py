@@ -6,7 +6,5 @@ from dashboard.views import DashboardPageView
 
 urlpatterns = [
     path("", DashboardPageView.as_view(template_name="dashboard/console.html"), name="index"),
-    path(
-        "signin", DashboardPageView.as_view(template_name="dashboard/signin.html"), name="signin"
-    ),
+    path("signin", DashboardPageView.as_view(template_name="dashboard/signin.html"), name="signin"),
 ]

@@ -12,6 +12,8 @@ SCREENSHOTS = ROOT / ".artifacts" / "screenshots"
 VIEWER = ("vera", "viewer-pw-9d1c7e2a")
 # Short enough that every test crosses several refreshes; the refresh test relies on it.
 ACCESS_LIFETIME_S = 6
+# What the console shows where it has no figure yet.
+NO_FIGURE = "\u2013"
 
 
 def screenshot(page: Page, name: str) -> None:
@@ -35,7 +37,7 @@ def sign_in(page: Page, stack: Stack, username: str | None = None, password: str
     page.click("#signin-submit")
     expect(page).to_have_url(f"{stack.base_url}/")
     expect(page.locator("#connection")).to_have_attribute("data-state", "live")
-    expect(page.locator("#ov-equity")).not_to_have_text("–")
+    expect(page.locator("#ov-equity")).not_to_have_text(NO_FIGURE)
 
 
 def tab(page: Page, name: str) -> None:
@@ -92,7 +94,7 @@ def preview_then_place_market_order(page: Page) -> None:
     tab(page, "positions")
     row = page.locator('#positions-table tr[data-symbol="AAPL"]')
     expect(row).to_contain_text("long")
-    expect(row.locator(".mark")).not_to_have_text("–")
+    expect(row.locator(".mark")).not_to_have_text(NO_FIGURE)
     screenshot(page, "positions")
     tab(page, "overview")
     expect(page.locator("#ov-open-positions")).not_to_have_text("0")

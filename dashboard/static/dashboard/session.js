@@ -8,6 +8,8 @@ let access = null;
 let accessExpiresAt = 0; // ms since the epoch
 let refreshTimer = null;
 let refreshing = null; // the one refresh in flight
+let ended = false; // the session ended: the page is on its way to sign-in
+let signingOut = false;
 const listeners = new Set();
 
 export class ApiError extends Error {
@@ -62,6 +64,7 @@ export async function signIn(username, password) {
 /** Rotate the pair (POST /auth/token/refresh); on failure the session ends with a message. */
 export function refresh() {
   if (refreshing) return refreshing;
+  if (signingOut || ended) return Promise.reject(new ApiError(401, { error: { code: "SESSION_ENDED", message: "Signed out." } }));
   const token = sessionStorage.getItem(REFRESH_KEY);
   refreshing = (async () => {
     if (!token) throw endSession("Please sign in.");
@@ -81,6 +84,8 @@ export function refresh() {
 }
 
 function endSession(reason) {
+  if (ended) return new ApiError(401, { error: { code: "SESSION_ENDED", message: reason } });
+  ended = true;
   access = null;
   clearTimeout(refreshTimer);
   sessionStorage.removeItem(REFRESH_KEY);
@@ -92,6 +97,7 @@ function endSession(reason) {
 /** Blacklist the refresh token (POST /auth/logout) and go back to sign-in. */
 export async function signOut() {
   const token = sessionStorage.getItem(REFRESH_KEY);
+  signingOut = true; // the server closes our socket: its reconnect must not refresh meanwhile
   try {
     if (token && access) {
       await fetch(API + "/auth/logout", {

@@ -88,9 +88,14 @@ def _setup(users: int) -> tuple[list[str], list[tuple[int, str]]]:
     )
     trader.user_set.add(*people)
     Membership.objects.bulk_create(
-        [Membership(user=u, account=a, is_default=True) for u, a in zip(people, accounts)]
+        [
+            Membership(user=u, account=a, is_default=True)
+            for u, a in zip(people, accounts, strict=True)
+        ]
     )
-    return symbols, [(a.pk, str(AccessToken.for_user(u))) for u, a in zip(people, accounts)]
+    return symbols, [
+        (a.pk, str(AccessToken.for_user(u))) for u, a in zip(people, accounts, strict=True)
+    ]
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -259,7 +264,8 @@ def _run(env, url, web_pid, symbols, accounts, seconds) -> dict:
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert client.stdout is not None and client.stdin is not None
+    assert client.stdout is not None
+    assert client.stdin is not None
     if client.stdout.readline().strip() != "READY":
         raise SystemExit("the client process did not get its sockets up")
     cpu_before, wall_before = _cpu_seconds(web_pid), time.monotonic()

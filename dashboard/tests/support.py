@@ -164,6 +164,9 @@ def viewer_has_no_kill_switch(page: Page, stack: Stack) -> None:
     expect(page.locator("#kill-switch")).to_have_count(0)
     tab(page, "orders")
     expect(page.locator("#ticket")).to_have_count(0)
+    tab(page, "backtests")
+    expect(page.locator("#bt-form")).to_have_count(0)
+    tab(page, "risk")
     screenshot(page, "risk-viewer")
     # the server refuses it anyway
     token = api_token(stack, *VIEWER)
@@ -173,3 +176,19 @@ def viewer_has_no_kill_switch(page: Page, stack: Stack) -> None:
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 403, response.text
+
+
+def backtest_runs_to_its_chart(page: Page) -> None:
+    tab(page, "backtests")
+    page.select_option("#bt-strategy", "sma_crossover")
+    # the form comes from the strategy's parameter schema, with its defaults
+    expect(page.locator('#bt-parameters input[name="fast"]')).to_have_value("10")
+    page.select_option("#bt-interval", "1m")
+    page.fill('#bt-parameters input[name="fast"]', "5")
+    page.click("#bt-run")
+    expect(page.locator("#bt-progress-box")).to_be_visible()
+    expect(page.locator("#bt-progress-label")).to_contain_text("completed · 100", timeout=120_000)
+    expect(page.locator("#bt-progress")).to_have_attribute("value", "100")
+    expect(page.locator("#bt-chart")).to_have_attribute("data-points", re.compile(r"^[1-9]\d*$"))
+    expect(page.locator('#bt-stats dd[data-stat="total_trades"]')).not_to_have_text(NO_FIGURE)
+    screenshot(page, "backtests")

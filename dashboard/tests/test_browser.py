@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from dashboard.tests.support import (
+    backtest_runs_to_its_chart,
     cancel_an_order,
     preview_then_place_market_order,
     quote_ticks,
@@ -70,6 +71,11 @@ def test_cancel_an_open_order(page: Page, dashboard_stack):
 def test_stop_trading_with_a_reason_and_new_orders_are_refused(page: Page, dashboard_stack):
     sign_in(page, dashboard_stack)
     stop_trading_refuses_orders(page, dashboard_stack)
+
+
+def test_start_a_backtest_and_see_it_reach_100_percent_and_its_chart(page: Page, dashboard_stack):
+    sign_in(page, dashboard_stack)
+    backtest_runs_to_its_chart(page)
 
 
 def test_a_viewer_is_not_offered_the_kill_switch_or_the_ticket(page: Page, dashboard_stack):

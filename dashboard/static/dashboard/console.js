@@ -3,6 +3,7 @@ import { ApiError, api, onToken, refresh, signOut } from "./session.js";
 import { Stream } from "./stream.js";
 import { cell, decimal, placesOf, signedClass, subtract, time } from "./format.js";
 import { PriceChart, EquityChart, chartsAvailable } from "./charts.js";
+import { backtestsStart } from "./backtests.js";
 
 const $ = (id) => document.getElementById(id);
 const WORKING = new Set(["new", "pending", "open", "partially_filled", "pending_cancel"]);
@@ -667,6 +668,7 @@ async function start() {
   refreshBook();
   refreshRisk();
   loadEquity();
+  await backtestsStart({ account: state.account, symbols: [...state.instruments.keys()], defaultSymbol: state.chartSymbol });
 }
 
 start().catch(showError);

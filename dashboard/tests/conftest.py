@@ -65,9 +65,13 @@ def dashboard_services_stack(tmp_path_factory) -> Iterator[Stack]:
         stack.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless; Playwright downloads no browser."""
+    """Debian's Chromium, headless; Playwright downloads no browser.
+
+    Module-scoped: sync Playwright runs an event loop in this thread while it is open, which
+    would break the asyncio and async-unsafe checks of every test collected after these.
+    """
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (or set CHROMIUM_PATH)")
     with sync_playwright() as playwright:

@@ -1,5 +1,5 @@
 // The console: overview, positions, orders and ticket, charts, risk and the kill switch.
-import { ApiError, api, onToken, refresh, signOut } from "./session.js";
+import { ApiError, api, refresh, signOut } from "./session.js";
 import { Stream } from "./stream.js";
 import { cell, decimal, placesOf, signedClass, subtract, time } from "./format.js";
 import { PriceChart, EquityChart, chartsAvailable } from "./charts.js";
@@ -664,7 +664,6 @@ async function start() {
   stream.subscribeMarket("quotes", { channel: "quotes", symbols: [...state.instruments.keys()] });
   followChartSymbol(state.chartSymbol);
   stream.start();
-  onToken(() => {}); // tokens rotate in session.js; the socket stays authenticated
   refreshBook();
   refreshRisk();
   loadEquity();

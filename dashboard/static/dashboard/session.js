@@ -10,7 +10,6 @@ let refreshTimer = null;
 let refreshing = null; // the one refresh in flight
 let ended = false; // the session ended: the page is on its way to sign-in
 let signingOut = false;
-const listeners = new Set();
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -53,7 +52,6 @@ function accept(pair) {
   const ahead = Math.min(refreshMarginMs(), lifetime / 2);
   clearTimeout(refreshTimer);
   refreshTimer = setTimeout(() => refresh().catch(() => {}), Math.max(0, accessExpiresAt - ahead - Date.now()));
-  for (const listener of listeners) listener(access);
 }
 
 /** Exchange a username and password for a token pair (POST /auth/token). */
@@ -116,10 +114,6 @@ export async function signOut() {
 export async function accessToken() {
   if (!access || accessExpiresAt - Date.now() < 2000) await refresh();
   return access;
-}
-
-export function onToken(listener) {
-  listeners.add(listener);
 }
 
 export function takeSignOutReason() {

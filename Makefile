@@ -28,7 +28,23 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-install: $(BIN)/.installed
+# The dashboard's front-end libraries (package.json, pinned by package-lock.json): `npm ci`, then
+# `npm run build` copies them into dashboard/static/dashboard/vendor/ (git-ignored). Without Node
+# the API, admin and dashboard still run; the dashboard's charts say they are not built.
+NODE_STAMP := node_modules/.dashboard-built
+$(NODE_STAMP): package.json package-lock.json dashboard/build.mjs
+	@if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund && npm run --silent build && touch $@; \
+	else \
+		echo ""; \
+		echo "make install: Node.js (v20 or later) and npm were not found on PATH."; \
+		echo "  The dashboard's charts (lightweight-charts from npm) are NOT built; the API, admin and"; \
+		echo "  the rest of the dashboard work. Install Node 20 (apt install nodejs npm, or nodejs.org)"; \
+		echo "  and run make install again."; \
+		echo ""; \
+	fi
+
+install: $(BIN)/.installed $(NODE_STAMP)
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
@@ -98,4 +114,4 @@ ci:
 	bash .ci/run
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache node_modules dashboard/static/dashboard/vendor

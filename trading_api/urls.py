@@ -1,12 +1,11 @@
 """URL configuration: /api/v1/ (REST), /admin/, and the dashboard."""
 
 from django.contrib import admin
-from django.contrib.auth.decorators import login_required
 from django.http import HttpResponsePermanentRedirect
 from django.templatetags.static import static
 from django.urls import URLPattern, URLResolver, include, path, re_path
-from django.views.generic import TemplateView
 
+from dashboard.urls import urlpatterns as dashboard_urls
 from kernel.api.errors import api_not_found
 from trading_api.api.docs import RedocView, SchemaView, SwaggerView
 from trading_api.api.system import HealthView, StatusView
@@ -42,5 +41,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     re_path(r"^api/", api_not_found),
-    path("", login_required(TemplateView.as_view(template_name="index.html")), name="index"),
+    # The dashboard: `/` (the console) and `/signin`.
+    *dashboard_urls,
 ]

@@ -81,6 +81,7 @@ INSTALLED_APPS = [
     "risk",
     "control",
     "backtests",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -549,3 +550,12 @@ DEPLOYMENT_POLL_INTERVAL_S = env.float("DEPLOYMENT_POLL_INTERVAL_S", default=1.0
 # The most closed bars one deployment takes in one pass (catching up after a restart).
 DEPLOYMENT_MAX_BARS_PER_PASS = env.int("DEPLOYMENT_MAX_BARS_PER_PASS", default=500)
 # --- end of strategy deployments ------------------------------------------------------------
+
+# --- dashboard (dashboard/, docs/dashboard.md) ------------------------------------------------
+# The browser console at `/`. It holds no data of its own: it signs in with the JWT endpoints and
+# talks to /api/v1/ and /ws/v1/stream. These only shape what the page does.
+# Symbol the chart and order ticket open on (any instrument's symbol).
+DASHBOARD_DEFAULT_SYMBOL = env.str("DASHBOARD_DEFAULT_SYMBOL", default="AAPL")
+# Refresh the access token this many seconds before it expires (at most half its lifetime).
+DASHBOARD_REFRESH_MARGIN_S = env.int("DASHBOARD_REFRESH_MARGIN_S", default=30)
+# --- end dashboard ---------------------------------------------------------------------------

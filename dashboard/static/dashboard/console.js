@@ -1,0 +1,673 @@
+// The console: overview, positions, orders and ticket, charts, risk and the kill switch.
+import { ApiError, api, refresh, signOut } from "./session.js";
+import { Stream } from "./stream.js";
+import { cell, decimal, placesOf, signedClass, subtract, time } from "./format.js";
+import { PriceChart, EquityChart, chartsAvailable } from "./charts.js";
+import { backtestsStart } from "./backtests.js";
+
+const $ = (id) => document.getElementById(id);
+const WORKING = new Set(["new", "pending", "open", "partially_filled", "pending_cancel"]);
+const ACCOUNT_CHANNELS = ["orders", "fills", "positions", "balances", "portfolio", "risk"];
+
+const state = {
+  me: null,
+  account: null,
+  instruments: new Map(),
+  quotes: new Map(),
+  orders: new Map(),
+  fills: [],
+  positions: new Map(),
+  portfolio: null,
+  dayStartEquity: null,
+  trading: null,
+  chartSymbol: document.body.dataset.defaultSymbol,
+};
+let stream = null;
+let priceChart = null;
+let equityChart = null;
+
+// --- helpers -----------------------------------------------------------------------------------
+function can(scope) {
+  return Boolean(state.me && state.me.scopes.includes(scope));
+}
+
+function showError(error) {
+  const banner = $("banner");
+  banner.textContent = error instanceof ApiError ? error.message : String(error.message || error);
+  banner.hidden = false;
+  clearTimeout(showError.timer);
+  showError.timer = setTimeout(() => (banner.hidden = true), 8000);
+}
+
+function say(element, text, kind = "ok") {
+  element.textContent = text;
+  element.className = kind === "ok" ? "ok" : "error";
+  element.hidden = false;
+}
+
+function pricePlaces(symbol) {
+  const instrument = state.instruments.get(symbol);
+  return instrument ? placesOf(instrument.tick_size) : undefined;
+}
+
+function confirmDialog(title, text, confirmLabel = "Confirm") {
+  const dialog = $("confirm-dialog");
+  $("confirm-title").textContent = title;
+  $("confirm-text").textContent = text;
+  $("confirm-yes").textContent = confirmLabel;
+  dialog.returnValue = "";
+  dialog.showModal();
+  return new Promise((resolve) => {
+    dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true });
+  });
+}
+
+function throttled(fn, ms) {
+  let timer = null;
+  let pending = false;
+  return () => {
+    if (timer) {
+      pending = true;
+      return;
+    }
+    fn();
+    timer = setTimeout(function again() {
+      timer = null;
+      if (pending) {
+        pending = false;
+        fn();
+        timer = setTimeout(again, ms);
+      }
+    }, ms);
+  };
+}
+
+function accountQuery(extra = {}) {
+  return { account: state.account, ...extra };
+}
+
+function listOf(body, key) {
+  if (Array.isArray(body)) return body;
+  return (body && (body[key] || body.results)) || [];
+}
+
+// --- tabs --------------------------------------------------------------------------------------
+function showTab() {
+  const name = (window.location.hash || "#overview").slice(1);
+  for (const page of document.querySelectorAll(".page")) page.hidden = page.dataset.page !== name;
+  for (const link of document.querySelectorAll(".tabs a")) link.classList.toggle("active", link.dataset.tab === name);
+}
+
+// --- overview ----------------------------------------------------------------------------------
+function renderOverview() {
+  const p = state.portfolio;
+  if (p) {
+    const ccy = p.currency ? " " + p.currency : "";
+    $("ov-equity").textContent = decimal(p.equity) + ccy;
+    $("ov-cash").textContent = `cash ${decimal(p.cash)} · positions ${decimal(p.positions_value)}`;
+    $("ov-total-pnl").textContent = decimal(p.total_pnl);
+    $("ov-total-pnl").className = "figure " + signedClass(p.total_pnl);
+    $("ov-pnl-split").textContent = `realized ${decimal(p.realized_pnl)} · unrealized ${decimal(p.unrealized_pnl)}`;
+    $("ov-gross").textContent = decimal(p.exposure.gross);
+    $("ov-net").textContent = `net ${decimal(p.exposure.net)} · long ${decimal(p.exposure.long)} · short ${decimal(p.exposure.short)}`;
+    $("ov-drawdown").textContent = decimal(p.drawdown_pct) + " %";
+    $("ov-zone").textContent = p.dd_zone;
+    $("ov-zone").dataset.zone = p.dd_zone;
+    $("ov-risk-level").textContent = `risk level ${p.risk_level}`;
+    if (state.dayStartEquity !== null) {
+      const day = subtract(p.equity, state.dayStartEquity);
+      $("ov-day-pnl").textContent = decimal(day);
+      $("ov-day-pnl").className = "figure " + signedClass(day);
+    }
+  }
+  $("ov-open-orders").textContent = String(state.orders.size);
+  $("ov-open-positions").textContent = String(state.positions.size);
+  renderTradingState();
+}
+
+function renderTradingState() {
+  const t = state.trading;
+  if (!t) return;
+  const effective = t.effective_state || t.state;
+  const badge = $("trading-state");
+  badge.textContent = "trading " + effective;
+  badge.dataset.state = effective;
+  $("ov-trading").textContent = "trading " + effective;
+  if (!$("kill-switch")) return; // not offered to this user
+  $("ks-state").textContent = effective;
+  $("ks-last").textContent = t.actor ? `Last change by ${t.actor}${t.reason ? ": “" + t.reason + "”" : ""}, ` : "";
+  if (t.changed_at) $("ks-last").append(time(t.changed_at, { withDate: true }));
+}
+
+const refreshBook = throttled(async () => {
+  try {
+    const [portfolio, positions] = await Promise.all([
+      api("GET", "/portfolio", { query: accountQuery() }),
+      api("GET", "/positions", { query: accountQuery() }),
+    ]);
+    state.portfolio = portfolio;
+    state.positions = new Map(listOf(positions, "positions").map((p) => [p.symbol, p]));
+    renderOverview();
+    renderPositions();
+  } catch (error) {
+    showError(error);
+  }
+}, 1000);
+
+async function loadEquity() {
+  const today = new Date();
+  const midnight = new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate())).toISOString();
+  try {
+    const [all, day] = await Promise.all([
+      api("GET", "/portfolio/equity", { query: accountQuery({ limit: 500 }) }),
+      api("GET", "/portfolio/equity", { query: accountQuery({ from: midnight, limit: 1 }) }),
+    ]);
+    const points = listOf(all, "results");
+    const first = listOf(day, "results")[0];
+    state.dayStartEquity = first ? first.equity : null;
+    if (equityChart) equityChart.set(points);
+    $("equity-empty").hidden = points.length > 0;
+    $("equity-empty").textContent = "No equity history yet: it is recorded as the book changes.";
+    renderOverview();
+  } catch (error) {
+    showError(error);
+  }
+}
+const refreshEquity = throttled(loadEquity, 5000);
+
+// --- quotes ------------------------------------------------------------------------------------
+function renderQuote(quote) {
+  const row = document.querySelector(`#quotes-table tr[data-symbol="${quote.symbol}"]`);
+  if (!row) return;
+  const places = pricePlaces(quote.symbol);
+  const previous = state.quotes.get(quote.symbol);
+  row.replaceChildren(
+    cell(quote.symbol),
+    cell(decimal(quote.bid, places), "num"),
+    cell(decimal(quote.ask, places), "num"),
+    cell(decimal(quote.last, places), "num"),
+    cell(time(quote.timestamp)),
+  );
+  if (previous && previous.last !== quote.last) {
+    row.classList.remove("tick");
+    void row.offsetWidth; // restart the highlight animation
+    row.classList.add("tick");
+  }
+  state.quotes.set(quote.symbol, quote);
+}
+
+function buildQuoteRows() {
+  const tbody = document.querySelector("#quotes-table tbody");
+  tbody.replaceChildren(
+    ...[...state.instruments.keys()].map((symbol) => {
+      const tr = document.createElement("tr");
+      tr.dataset.symbol = symbol;
+      tr.append(cell(symbol), cell("…", "num"), cell("…", "num"), cell("…", "num"), cell(""));
+      return tr;
+    }),
+  );
+}
+
+// --- positions ---------------------------------------------------------------------------------
+function renderPositions() {
+  const tbody = document.querySelector("#positions-table tbody");
+  const rows = [...state.positions.values()].map((p) => {
+    const tr = document.createElement("tr");
+    tr.dataset.symbol = p.symbol;
+    const places = pricePlaces(p.symbol);
+    const actions = document.createElement("td");
+    if (can("trade")) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.textContent = "Close";
+      button.className = "small danger";
+      button.addEventListener("click", () => closePosition(p.symbol, p.quantity));
+      actions.append(button);
+    }
+    tr.append(
+      cell(p.symbol),
+      cell(p.side, "side-" + p.side),
+      cell(decimal(p.quantity), "num"),
+      cell(decimal(p.average_entry_price, places), "num"),
+      cell(decimal(p.market_price, places), "num mark"),
+      cell(decimal(p.market_value), "num"),
+      cell(decimal(p.unrealized_pnl), signedClass(p.unrealized_pnl)),
+      cell(p.unrealized_pnl_pct === undefined ? "–" : decimal(p.unrealized_pnl_pct) + " %", signedClass(p.unrealized_pnl_pct)),
+      actions,
+    );
+    return tr;
+  });
+  tbody.replaceChildren(...rows);
+  $("positions-empty").hidden = rows.length > 0;
+  if ($("close-all")) $("close-all").hidden = rows.length === 0;
+}
+
+async function closePosition(symbol, quantity) {
+  if (!(await confirmDialog(`Close ${symbol}?`, `A market order closes the whole position (${quantity}).`, "Close position"))) return;
+  try {
+    await api("DELETE", `/positions/${encodeURIComponent(symbol)}`, { query: accountQuery() });
+    refreshBook();
+  } catch (error) {
+    showError(error);
+  }
+}
+
+async function closeAll() {
+  if (!(await confirmDialog("Close all positions?", `Market orders close all ${state.positions.size} open positions.`, "Close all"))) return;
+  try {
+    const results = listOf(await api("DELETE", "/positions", { query: accountQuery() }), "results");
+    const failed = results.filter((r) => r.status_code >= 400);
+    if (failed.length) showError(new Error(`${failed.length} position(s) could not be closed.`));
+    refreshBook();
+  } catch (error) {
+    showError(error);
+  }
+}
+
+// --- orders and fills --------------------------------------------------------------------------
+function orderPrice(order) {
+  const places = pricePlaces(order.symbol);
+  if (order.order_type === "market") return order.average_fill_price ? decimal(order.average_fill_price, places) : "market";
+  if (order.order_type === "stop") return "stop " + decimal(order.stop_price, places);
+  if (order.order_type === "stop_limit") return `${decimal(order.stop_price, places)} / ${decimal(order.limit_price, places)}`;
+  return decimal(order.limit_price, places);
+}
+
+function renderOrders() {
+  const tbody = document.querySelector("#orders-table tbody");
+  const orders = [...state.orders.values()].sort((a, b) => (a.created_at < b.created_at ? 1 : -1));
+  tbody.replaceChildren(
+    ...orders.map((order) => {
+      const tr = document.createElement("tr");
+      tr.dataset.orderId = order.id;
+      const actions = document.createElement("td");
+      if (can("trade") && order.status !== "pending_cancel") {
+        const button = document.createElement("button");
+        button.type = "button";
+        button.textContent = "Cancel";
+        button.className = "small";
+        button.addEventListener("click", async () => {
+          button.disabled = true;
+          try {
+            const canceled = await api("DELETE", `/orders/${order.id}`, { query: accountQuery() });
+            applyOrder(canceled);
+          } catch (error) {
+            button.disabled = false;
+            showError(error);
+          }
+        });
+        actions.append(button);
+      }
+      tr.append(
+        cell(time(order.created_at)),
+        cell(order.symbol),
+        cell(order.side, "side-" + order.side),
+        cell(order.order_type),
+        cell(decimal(order.quantity), "num"),
+        cell(decimal(order.filled_quantity), "num"),
+        cell(orderPrice(order), "num"),
+        cell(order.status, "status"),
+        actions,
+      );
+      return tr;
+    }),
+  );
+  $("orders-empty").hidden = orders.length > 0;
+  renderOverview();
+}
+
+function applyOrder(order) {
+  if (WORKING.has(order.status)) state.orders.set(order.id, order);
+  else state.orders.delete(order.id);
+  renderOrders();
+}
+
+function renderFills() {
+  const tbody = document.querySelector("#fills-table tbody");
+  tbody.replaceChildren(
+    ...state.fills.slice(0, 100).map((fill) => {
+      const tr = document.createElement("tr");
+      tr.dataset.fillId = fill.id;
+      tr.append(
+        cell(time(fill.executed_at)),
+        cell(fill.symbol),
+        cell(fill.side, "side-" + fill.side),
+        cell(decimal(fill.quantity), "num"),
+        cell(decimal(fill.price, pricePlaces(fill.symbol)), "num"),
+        cell(`${decimal(fill.fee)} ${fill.fee_currency || ""}`, "num"),
+        cell(fill.liquidity),
+      );
+      return tr;
+    }),
+  );
+  $("fills-empty").hidden = state.fills.length > 0;
+  if (priceChart) priceChart.markFills(state.fills.filter((f) => f.symbol === state.chartSymbol));
+}
+
+// --- order ticket ------------------------------------------------------------------------------
+let previewed = null; // the JSON of the payload the last preview answered for
+
+function ticketPayload() {
+  const type = $("t-type").value;
+  const payload = {
+    account: state.account,
+    symbol: $("t-symbol").value.trim().toUpperCase(),
+    side: $("t-side").value,
+    order_type: type,
+    time_in_force: $("t-tif").value,
+    quantity: $("t-quantity").value.trim(),
+  };
+  if (type === "limit" || type === "stop_limit") payload.limit_price = $("t-limit").value.trim();
+  if (type === "stop" || type === "stop_limit") payload.stop_price = $("t-stop").value.trim();
+  return payload;
+}
+
+function ticketChanged() {
+  const type = $("t-type").value;
+  document.querySelector('[data-price="limit"]').hidden = !(type === "limit" || type === "stop_limit");
+  document.querySelector('[data-price="stop"]').hidden = !(type === "stop" || type === "stop_limit");
+  const instrument = state.instruments.get($("t-symbol").value.trim().toUpperCase());
+  $("t-instrument").textContent = instrument
+    ? `${instrument.name} · ${instrument.currency} · tick ${instrument.tick_size} · lot ${instrument.lot_size}${instrument.status !== "trading" ? " · " + instrument.status : ""}`
+    : "";
+  if (previewed !== JSON.stringify(ticketPayload())) {
+    $("t-confirm").disabled = true;
+    $("t-preview-result").hidden = true;
+  }
+}
+
+function violationList(violations) {
+  const list = document.createElement("ul");
+  list.className = "violations";
+  for (const v of violations) {
+    const li = document.createElement("li");
+    li.textContent = `${v.rule}: ${v.message}` + (v.limit !== undefined ? ` (limit ${v.limit}, value ${v.value})` : "");
+    list.append(li);
+  }
+  return list;
+}
+
+async function preview() {
+  const payload = ticketPayload();
+  const box = $("t-preview-result");
+  $("t-result").hidden = true;
+  try {
+    const result = await api("POST", "/orders/preview", { body: payload });
+    const accepted = result.verdict === "accepted";
+    const heading = document.createElement("p");
+    heading.className = accepted ? "verdict ok" : "verdict error";
+    heading.textContent = `Risk verdict: ${result.verdict}`;
+    const figures = document.createElement("dl");
+    for (const [label, value] of [
+      ["Estimated price", decimal(result.estimated_price, pricePlaces(result.symbol))],
+      ["Notional", `${decimal(result.notional)} ${result.currency}`],
+      ["Fee", decimal(result.fee)],
+      ["Locks", decimal(result.locked_amount)],
+      ["Available", decimal(result.available)],
+    ]) {
+      const dt = document.createElement("dt");
+      dt.textContent = label;
+      const dd = document.createElement("dd");
+      dd.textContent = value;
+      figures.append(dt, dd);
+    }
+    box.replaceChildren(heading, figures, ...(result.violations.length ? [violationList(result.violations)] : []));
+    box.hidden = false;
+    previewed = JSON.stringify(payload);
+    $("t-confirm").disabled = !accepted;
+  } catch (error) {
+    box.replaceChildren(errorBlock(error));
+    box.hidden = false;
+    $("t-confirm").disabled = true;
+  }
+}
+
+function errorBlock(error) {
+  const div = document.createElement("div");
+  const p = document.createElement("p");
+  p.className = "error";
+  p.textContent = error.message;
+  div.append(p);
+  const fields = error.details && error.details.fields;
+  if (fields) {
+    const ul = document.createElement("ul");
+    for (const [field, messages] of Object.entries(fields)) {
+      const li = document.createElement("li");
+      li.textContent = `${field}: ${[].concat(messages).join(" ")}`;
+      ul.append(li);
+    }
+    div.append(ul);
+  }
+  if (error.details && error.details.violations) div.append(violationList(error.details.violations));
+  return div;
+}
+
+async function placeOrder(event) {
+  event.preventDefault();
+  const payload = ticketPayload();
+  if (previewed !== JSON.stringify(payload)) return;
+  $("t-confirm").disabled = true;
+  try {
+    const order = await api("POST", "/orders", { body: payload });
+    applyOrder(order);
+    say($("t-result"), `Order ${order.id}: ${order.side} ${order.quantity} ${order.symbol} ${order.status}.`);
+    $("t-preview-result").hidden = true;
+    previewed = null;
+  } catch (error) {
+    const result = $("t-result");
+    result.replaceChildren(errorBlock(error));
+    result.className = "";
+    result.hidden = false;
+  }
+}
+
+// --- risk and kill switch ----------------------------------------------------------------------
+function renderRisk(risk) {
+  const limits = $("limits");
+  limits.replaceChildren(
+    ...risk.limits.map((limit) => {
+      const row = document.createElement("div");
+      row.className = "limit";
+      row.dataset.limit = limit.name;
+      const label = document.createElement("div");
+      label.className = "limit-label";
+      label.textContent = `${limit.name.replace(/_/g, " ")}: ${decimal(limit.used)} of ${decimal(limit.limit)} (${decimal(limit.utilization_pct)} %)`;
+      const bar = document.createElement("progress");
+      bar.max = 100;
+      bar.value = Math.min(100, Number(limit.utilization_pct)); // a bar's length, not money
+      row.append(label, bar);
+      return row;
+    }),
+  );
+  const breaker = risk.circuit_breaker;
+  $("breaker").textContent = breaker.tripped ? `Tripped: ${breaker.reason}` : "Not tripped.";
+  if (breaker.tripped && breaker.tripped_at) $("breaker").append(" ", time(breaker.tripped_at, { withDate: true }));
+  const overrides = $("overrides");
+  overrides.replaceChildren(
+    ...risk.overrides.map((o) => {
+      const li = document.createElement("li");
+      li.textContent = `${o.kind} ${o.target || ""} = ${o.value} (${o.status || "active"}): ${o.reason} until `;
+      li.append(time(o.expires_at, { withDate: true }));
+      return li;
+    }),
+  );
+  $("overrides-empty").hidden = risk.overrides.length > 0;
+}
+
+const refreshRisk = throttled(async () => {
+  try {
+    const [risk, trading] = await Promise.all([
+      api("GET", "/risk", { query: accountQuery() }),
+      api("GET", "/trading", { query: accountQuery() }),
+    ]);
+    state.trading = trading;
+    renderRisk(risk);
+    renderTradingState();
+  } catch (error) {
+    showError(error);
+  }
+}, 1000);
+
+async function control(action) {
+  const reason = $("ks-reason").value.trim();
+  const out = $("ks-result");
+  if (!reason) {
+    say(out, "Give a reason: it goes to the audit log with your name.", "error");
+    $("ks-reason").focus();
+    return;
+  }
+  const labels = { stop: "Stop trading", start: "Start trading", "reduce-only": "Reduce only" };
+  const body = { reason, account: state.account };
+  let text = `Reason: “${reason}”.`;
+  if (action === "stop") {
+    body.cancel_orders = $("ks-cancel").checked;
+    body.close_positions = $("ks-flatten").checked;
+    text += (body.cancel_orders ? " Working orders are canceled." : "") + (body.close_positions ? " Open positions are closed at market." : "");
+  }
+  if (!(await confirmDialog(labels[action] + "?", text, labels[action]))) return;
+  try {
+    const result = await api("POST", `/trading/${action}`, { body });
+    state.trading = result.state ? result : state.trading;
+    say(out, `Trading ${result.effective_state || result.state || action}.`);
+    refreshRisk();
+    refreshBook();
+  } catch (error) {
+    say(out, error.message, "error");
+  }
+}
+
+// --- the stream --------------------------------------------------------------------------------
+function onStreamMessage(message) {
+  if (message.type === "error") {
+    showError(new Error(message.message));
+    return;
+  }
+  const data = message.data;
+  if (!data) return;
+  switch (message.channel) {
+    case "quotes":
+      renderQuote(data);
+      if (message.symbol === state.chartSymbol && priceChart) priceChart.quote(data);
+      if (state.positions.has(data.symbol)) refreshBook();
+      break;
+    case "candles":
+      if (priceChart && data.symbol === state.chartSymbol) priceChart.candle(data);
+      break;
+    case "orders":
+      if (message.type === "snapshot") {
+        state.orders = new Map(listOf(data, "orders").filter((o) => WORKING.has(o.status)).map((o) => [o.id, o]));
+        renderOrders();
+      } else applyOrder(data);
+      break;
+    case "fills":
+      if (message.type === "snapshot") state.fills = listOf(data, "fills");
+      else state.fills = [data, ...state.fills.filter((f) => f.id !== data.id)];
+      renderFills();
+      refreshEquity();
+      break;
+    case "positions":
+    case "balances":
+    case "portfolio":
+      refreshBook();
+      break;
+    case "risk":
+      refreshRisk();
+      break;
+  }
+}
+
+function onStreamState(name) {
+  const indicator = $("connection");
+  indicator.dataset.state = name;
+  $("connection-label").textContent = name;
+}
+
+function followChartSymbol(symbol) {
+  if (stream) stream.unsubscribeMarket("candles");
+  state.chartSymbol = symbol;
+  $("chart-symbol").textContent = symbol;
+  if (priceChart) {
+    priceChart.load(symbol, pricePlaces(symbol));
+    priceChart.markFills(state.fills.filter((f) => f.symbol === symbol));
+  }
+  if (stream) stream.subscribeMarket("candles", { channel: "candles", symbols: [symbol], interval: "1m" });
+}
+
+// --- start -------------------------------------------------------------------------------------
+async function start() {
+  showTab();
+  window.addEventListener("hashchange", showTab);
+  $("signout").addEventListener("click", () => signOut());
+  try {
+    await refresh(); // the access token is only in memory: a page load starts from the refresh token
+  } catch (error) {
+    if (!(error instanceof ApiError)) showError(new Error("The server could not be reached."));
+    return;
+  }
+  state.me = await api("GET", "/me");
+  const accounts = state.me.accounts;
+  const saved = Number(sessionStorage.getItem("dashboard.account"));
+  state.account = (accounts.find((a) => a.id === saved) || accounts[0] || {}).id;
+  $("whoami").textContent = `${state.me.user ? state.me.user.username : "?"} · ${state.me.roles.join(", ")}`;
+  if (accounts.length > 1) {
+    const select = $("account-select");
+    select.replaceChildren(...accounts.map((a) => new Option(`${a.name} (${a.base_currency})`, a.id, false, a.id === state.account)));
+    select.hidden = false;
+    select.addEventListener("change", () => {
+      sessionStorage.setItem("dashboard.account", select.value);
+      window.location.reload();
+    });
+  }
+  if (state.account === undefined) {
+    showError(new Error("Your user is not a member of any account: ask an administrator to add you."));
+    return;
+  }
+  for (const element of document.querySelectorAll("[data-needs]")) {
+    if (!can(element.dataset.needs)) element.remove(); // the server refuses it anyway
+  }
+  const kill = $("kill-switch");
+  if (kill) kill.hidden = false;
+
+  const instruments = listOf(await api("GET", "/instruments", { query: { limit: 500 } }), "results");
+  state.instruments = new Map(instruments.map((i) => [i.symbol, i]));
+  if (!state.instruments.has(state.chartSymbol) && instruments.length) state.chartSymbol = instruments[0].symbol;
+  buildQuoteRows();
+  $("chart-select").replaceChildren(...instruments.map((i) => new Option(i.symbol, i.symbol, false, i.symbol === state.chartSymbol)));
+
+  if (chartsAvailable()) {
+    priceChart = new PriceChart($("price-chart"));
+    equityChart = new EquityChart($("equity-chart"));
+  } else {
+    $("charts-missing").hidden = false;
+  }
+
+  if ($("ticket")) {
+    $("symbol-list").replaceChildren(...instruments.map((i) => new Option(i.name, i.symbol)));
+    $("t-symbol").value = state.chartSymbol;
+    for (const id of ["t-symbol", "t-side", "t-type", "t-tif", "t-quantity", "t-limit", "t-stop"]) {
+      $(id).addEventListener("input", ticketChanged);
+      $(id).addEventListener("change", ticketChanged);
+    }
+    $("t-preview").addEventListener("click", preview);
+    $("ticket").addEventListener("submit", placeOrder);
+    ticketChanged();
+  }
+  if ($("close-all")) $("close-all").addEventListener("click", closeAll);
+  if ($("ks-stop")) {
+    $("ks-stop").addEventListener("click", () => control("stop"));
+    $("ks-start").addEventListener("click", () => control("start"));
+    $("ks-reduce").addEventListener("click", () => control("reduce-only"));
+  }
+  $("chart-select").addEventListener("change", (event) => followChartSymbol(event.target.value));
+
+  stream = new Stream({ account: state.account, accountChannels: ACCOUNT_CHANNELS, onMessage: onStreamMessage, onState: onStreamState });
+  stream.subscribeMarket("quotes", { channel: "quotes", symbols: [...state.instruments.keys()] });
+  followChartSymbol(state.chartSymbol);
+  stream.start();
+  refreshBook();
+  refreshRisk();
+  loadEquity();
+  await backtestsStart({ account: state.account, symbols: [...state.instruments.keys()], defaultSymbol: state.chartSymbol });
+}
+
+start().catch(showError);

@@ -1,0 +1,93 @@
+"""A real embedded server and Debian's Chromium for the dashboard's browser tests."""
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from dashboard.tests.support import ACCESS_LIFETIME_S, VIEWER
+from tests.harness import Stack, stack_create
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# Page conditions get up to 20 s on a shared, busy machine (auto-waiting, not sleeping).
+expect.set_options(timeout=20_000)
+
+CREATE_VIEWER = """
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from access.models import Account
+from access.services import membership_add
+user = get_user_model().objects.create_user(username={username!r}, password={password!r})
+user.groups.add(Group.objects.get_or_create(name="viewer")[0])
+membership_add(user=user, account=Account.objects.get(name="Demo"), is_default=True)
+"""
+
+
+def _stack_start(workdir: Path, *, services: bool) -> Stack:
+    stack = stack_create(workdir, services=services)
+    stack.manage("shell", "-c", CREATE_VIEWER.format(username=VIEWER[0], password=VIEWER[1]))
+    stack.start_web(
+        {
+            "JWT_ACCESS_TOKEN_LIFETIME_S": str(ACCESS_LIFETIME_S),
+            "DASHBOARD_REFRESH_MARGIN_S": "3",
+            # Each test signs in again from 127.0.0.1, and clicks faster than 1 order a second.
+            "LOGIN_RATE_LIMIT": "1000/m",
+            "RATE_LIMIT_TRADING": "50/s",
+            "RATE_LIMIT_DATA": "200/s",
+        }
+    )
+    return stack
+
+
+@pytest.fixture(scope="module")
+def dashboard_stack(tmp_path_factory) -> Iterator[Stack]:
+    """One embedded daphne process (engine inside) with a short access-token lifetime."""
+    stack = _stack_start(tmp_path_factory.mktemp("dashboard"), services=False)
+    try:
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="module")
+def dashboard_services_stack(tmp_path_factory) -> Iterator[Stack]:
+    """Web, engine and worker on PostgreSQL and Redis, web with the same settings."""
+    if not (os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL")):
+        pytest.fail("the services stack needs DATABASE_URL and REDIS_URL (make test-services)")
+    stack = _stack_start(tmp_path_factory.mktemp("dashboard-services"), services=True)
+    try:
+        stack.start_engine()
+        stack.start_worker()
+        yield stack
+    finally:
+        stack.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless; Playwright downloads no browser.
+
+    Module-scoped: sync Playwright runs an event loop in this thread while it is open, which
+    would break the asyncio and async-unsafe checks of every test collected after these.
+    """
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install chromium (or set CHROMIUM_PATH)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser context (its own sessionStorage), 1280 px wide; page errors fail the test."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.set_default_timeout(20_000)
+    yield page
+    context.close()
+    assert not errors, errors

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from audit.models import AuditEntry
+from audit.services import audit_chain_settle
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,6 +60,7 @@ def _head() -> AuditEntry | None:
 
 def audit_anchor_write(*, path: Path | None = None) -> Checkpoint | None:
     """Sign the chain's head and append it to the checkpoint file; None for an empty chain."""
+    audit_chain_settle()  # rows committed but not chained yet (PostgreSQL) belong to the head
     head = _head()
     if head is None or head.seq is None or head.hash is None:
         return None
@@ -87,6 +89,7 @@ def _checkpoints(path: Path) -> list[Checkpoint]:
 
 def audit_anchors_verify(*, path: Path | None = None) -> AnchorVerification:
     """Check every checkpoint against its signature and the chain; the first problem wins."""
+    audit_chain_settle()
     checkpoints = _checkpoints(Path(path or settings.AUDIT_ANCHOR_PATH))
     for number, checkpoint in enumerate(checkpoints, start=1):
         expected = _signature(checkpoint.seq, checkpoint.hash, checkpoint.at)

@@ -13,11 +13,11 @@ def staff_client(client):
     return client
 
 
-def test_the_browsable_api_pretty_prints_json_and_names_the_product(staff_client):
+def test_the_browsable_api_pretty_prints_json_and_names_the_product(staff_client, settings):
     page = staff_client.get("/api/v1/status", HTTP_ACCEPT="text/html").content.decode()
 
     assert "Trading back-office API" in page
-    assert "{\n  &quot;mode&quot;: &quot;embedded&quot;," in page
+    assert f"{{\n  &quot;mode&quot;: &quot;{settings.RUN_MODE}&quot;," in page
     assert 'rel="icon"' in page
 
 

@@ -1,5 +1,6 @@
 """One representation per resource: what the channel layer carries is what REST returns."""
 
+import asyncio
 from decimal import Decimal
 
 import pytest
@@ -23,7 +24,22 @@ def _listen(account_id: int, *streams: str):
 
 
 def _received(layer, channel, count: int) -> list[dict]:
-    return [async_to_sync(layer.receive)(channel) for _ in range(count)]
+    """The next `count` distinct events (by stream and seq), read in one event loop.
+
+    channels_redis keeps a process channel's receive buffer per event loop, and this test's
+    listener reads from the loops `async_to_sync` makes, so on Redis one message can come back
+    twice across reads; a socket consumer reads from one loop. Events are told apart by their
+    seq, as clients tell them apart.
+    """
+
+    async def receive() -> list[dict]:
+        seen: dict[tuple[str, int], dict] = {}
+        while len(seen) < count:
+            message = await asyncio.wait_for(layer.receive(channel), timeout=10)
+            seen.setdefault((message["stream"], message["seq"]), message)
+        return list(seen.values())
+
+    return async_to_sync(receive)()
 
 
 def test_order_fill_position_and_balance_events_carry_the_rest_representation(

@@ -13,7 +13,7 @@ from access.selectors import account_ids_for, account_resolve
 from deployments import selectors, services
 from deployments.enums import DeploymentStatus
 from deployments.payloads import deployment_payload, signal_payload
-from kernel.api.fields import CaseInsensitiveChoiceField
+from kernel.api.fields import CaseInsensitiveChoiceField, QuerySerializer
 from kernel.api.pagination import CursorPagination
 from kernel.api.views import ApiView, query_validated
 from kernel.decimals import decimal_text
@@ -39,7 +39,7 @@ class DeploymentInputSerializer(serializers.Serializer):
         return attrs
 
 
-class DeploymentQuerySerializer(serializers.Serializer):
+class DeploymentQuerySerializer(QuerySerializer):
     status = CaseInsensitiveChoiceField(choices=DeploymentStatus.choices, required=False)
     strategy = serializers.CharField(required=False, max_length=64)
     symbol = serializers.CharField(required=False, max_length=32)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -62,6 +63,8 @@ PERCENT_FIELDS = frozenset(
     {"price_band_pct", "market_protection_pct", "max_drawdown_pct", "risk_per_trade_pct"}
 )
 SYMBOL_LISTS = frozenset({"allowed_symbols", "blocked_symbols"})
+# What an instrument's symbol looks like (ASCII letters and digits, then . / _ -).
+_SYMBOL = re.compile(r"[A-Z0-9][A-Z0-9./_-]{0,31}")
 BOOLEAN_FIELDS = frozenset({"require_four_eyes", "flatten_on_halt"})
 ZONE_NAMES = (DrawdownZone.CAUTION, DrawdownZone.DANGER, DrawdownZone.HALT)
 
@@ -100,7 +103,10 @@ def _validate_field(name: str, value: Any) -> Any:
     if name in SYMBOL_LISTS:
         if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
             raise ValueError("Must be a list of symbols.")
-        return sorted({item.strip().upper() for item in value if item.strip()})
+        symbols = {item.strip().upper() for item in value}
+        if bad := sorted(symbol for symbol in symbols if not _SYMBOL.fullmatch(symbol)):
+            raise ValueError(f"Not a symbol: {', '.join(map(repr, bad))}.")
+        return sorted(symbols)
     if name == "dd_zones":
         return _validate_zones(value)
     if value is None:

@@ -403,3 +403,11 @@ def test_risk_configuration_decimals_are_ascii_only(risk_manager, account, value
     response = client.put("/api/v1/config/risk", {"max_order_notional": value}, format="json")
     error = _error(response, 400)
     assert "max_order_notional" in str(error["details"])
+
+
+@pytest.mark.parametrize("symbols", [[""], ["\u0016"], ["AAPL", "\uff21\uff21\uff30\uff2c"]])
+def test_risk_symbol_lists_take_symbols_only(risk_manager, account, symbols):
+    client = APIClient()
+    client.force_authenticate(risk_manager)
+    response = client.put("/api/v1/config/risk", {"allowed_symbols": symbols}, format="json")
+    assert "allowed_symbols" in str(_error(response, 400)["details"])

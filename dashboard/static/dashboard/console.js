@@ -15,6 +15,7 @@ const state = {
   instruments: new Map(),
   quotes: new Map(),
   orders: new Map(),
+  settled: new Map(), // orders that left the working set, so a late reply cannot bring one back
   fills: [],
   positions: new Map(),
   portfolio: null,
@@ -316,7 +317,17 @@ function renderOrders() {
   renderOverview();
 }
 
+function isStale(order, known) {
+  // An answer can arrive after a newer stream update of the same order (a POST's reply behind
+  // the venue's acceptance): keep the newer state.
+  if (!known) return false;
+  if ((known.version ?? 0) !== (order.version ?? 0)) return (known.version ?? 0) > (order.version ?? 0);
+  return Boolean(known.updated_at && order.updated_at && known.updated_at > order.updated_at);
+}
+
 function applyOrder(order) {
+  if (isStale(order, state.orders.get(order.id) ?? state.settled.get(order.id))) return;
+  if (!WORKING.has(order.status)) state.settled.set(order.id, order);
   if (WORKING.has(order.status)) state.orders.set(order.id, order);
   else state.orders.delete(order.id);
   renderOrders();

@@ -226,7 +226,8 @@ class ApiKeyCreatedSerializer(ApiKeySerializer):
 
 
 class ApiKeyCreateSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=100)
+    # Not trimmed here: the schema bounds the raw value; the service strips it.
+    name = serializers.CharField(max_length=100, trim_whitespace=False)
     scopes = serializers.ListField(child=serializers.ChoiceField(Scope.choices), min_length=1)
     account = IdField(required=False)
     scheme = serializers.ChoiceField(ApiKeyScheme.choices, required=False)

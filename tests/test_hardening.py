@@ -411,3 +411,12 @@ def test_risk_symbol_lists_take_symbols_only(risk_manager, account, symbols):
     client.force_authenticate(risk_manager)
     response = client.put("/api/v1/config/risk", {"allowed_symbols": symbols}, format="json")
     assert "allowed_symbols" in str(_error(response, 400)["details"])
+
+
+def test_a_key_name_is_bounded_as_sent_not_after_trimming(admin_member, account):
+    client = APIClient()
+    client.force_authenticate(admin_member)
+    response = client.post(
+        "/api/v1/api-keys", {"name": " " + "k" * 100, "scopes": ["read"]}, format="json"
+    )
+    _error(response, 400, "VALIDATION_ERROR")

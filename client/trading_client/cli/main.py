@@ -9,6 +9,7 @@ error, or at least one item of a bulk cancel/close); 4 the server could not be r
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import sys
@@ -22,7 +23,7 @@ from typing import Any
 from trading_client._version import __version__
 from trading_client.cli.config import SettingsError, load_settings
 from trading_client.cli.render import cell, pairs, table, to_json
-from trading_client.client import Client
+from trading_client.client import AsyncClient, Client
 from trading_client.errors import (
     APIError,
     ConfigurationError,
@@ -33,6 +34,7 @@ from trading_client.errors import (
 )
 from trading_client.models.orders import CancelResult, Order
 from trading_client.models.portfolio import Position
+from trading_client.stream import ACCOUNT_CHANNELS, Subscription
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -539,11 +541,6 @@ def _backtest(client: Client, args: argparse.Namespace) -> Output:
 
 def _stream(client: Client, args: argparse.Namespace) -> Output:
     """Print stream messages as they come (one JSON object per line with --json)."""
-    import asyncio
-
-    from trading_client.client import AsyncClient
-    from trading_client.stream import ACCOUNT_CHANNELS, Subscription
-
     account = client.account if args.channel in ACCOUNT_CHANNELS else None
     if args.channel not in ACCOUNT_CHANNELS and not args.symbols:
         raise UsageError(f"`stream {args.channel}` needs at least one symbol")

@@ -1,6 +1,7 @@
 """Order entry: validation, preview, submission and modification, with pre-trade risk."""
 
 import uuid
+from copy import copy
 from dataclasses import asdict, replace
 from datetime import datetime
 from decimal import Decimal
@@ -10,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from access.models import Account
-from audit.services import audit_record
+from audit.services import audit_record_many
 from kernel.decimals import decimal_text, step_floor
 from marketdata.enums import InstrumentStatus
 from marketdata.models import Instrument
@@ -302,6 +303,15 @@ def _affordable(*, intent: OrderIntent, terms: OrderTerms, available: Decimal) -
     return max(fitting, ZERO)
 
 
+def _as_created(order: Order) -> Order:
+    """The order as it stood when created, before entry submitted or rejected it."""
+    created = copy(order)
+    created.status = OrderStatus.NEW
+    created.locked_amount = ZERO
+    created.reject_code = created.reject_reason = ""
+    return created
+
+
 def order_preview(
     *,
     account: Account,
@@ -423,6 +433,15 @@ def order_submit(
         locked = _lock_of(intent, terms)
         intent = replace(intent, lock_amount=locked, available=balance.available)
         violations = pretrade_assess(intent=intent, limits=limits).violations
+        # The order is written once, in the state entry leaves it in (submitted, or rejected),
+        # with both of its events and both audit rows in one INSERT each: the same records the
+        # table's two steps (created, then submitted or rejected) would write one by one.
+        if violations:
+            event = OrderEventType.REJECTED
+            event_data: dict[str, Any] = {"violations": [violation_payload(v) for v in violations]}
+        else:
+            event = OrderEventType.SUBMITTED
+            event_data = {"locked_amount": decimal_text(locked)} if locked else {}
         order = Order(
             client_order_id=client_order_id or uuid.uuid4().hex,
             account_id=account.pk,
@@ -439,7 +458,13 @@ def order_submit(
             signal=signal,
             lock_price=terms.lock_price,
             protection_price=terms.protection_price,
+            status=order_next_status(status=OrderStatus.NEW, event=event),
         )
+        if violations:
+            order.reject_code = RiskRejected.code
+            order.reject_reason = "; ".join(v.message for v in violations)[:2000]
+        else:
+            order.locked_amount = locked
         try:
             with transaction.atomic():
                 order.save(force_insert=True)
@@ -448,44 +473,51 @@ def order_submit(
                 f"client_order_id {order.client_order_id!r} is already used by this account",
                 details={"client_order_id": order.client_order_id},
             ) from None
-        OrderEvent.objects.create(
-            order=order,
-            type=OrderEventType.CREATED,
-            status_before="",
-            status_after=OrderStatus.NEW,
-            quantity=quantity,
-            price=limit_price or stop_price,
-            data=data,
+        after = order_snapshot(order)
+        created = order_snapshot(_as_created(order))
+        OrderEvent.objects.bulk_create(
+            [
+                OrderEvent(
+                    order=order,
+                    type=OrderEventType.CREATED,
+                    status_before="",
+                    status_after=OrderStatus.NEW,
+                    quantity=quantity,
+                    price=limit_price or stop_price,
+                    data=data,
+                ),
+                OrderEvent(
+                    order=order,
+                    type=event,
+                    status_before=OrderStatus.NEW,
+                    status_after=order.status,
+                    data=event_data,
+                ),
+            ]
         )
-        before = order_snapshot(order)
-        audit_record(
-            action="order.created",
-            object_type="order",
-            object_id=str(order.pk),
-            after=before,
-            account_id=account.pk,
+        audit_record_many(
+            [
+                {
+                    "action": "order.created",
+                    "object_type": "order",
+                    "object_id": order.pk,
+                    "after": created,
+                    "account_id": account.pk,
+                },
+                {
+                    "action": f"order.{event}",
+                    "object_type": "order",
+                    "object_id": order.pk,
+                    "before": created,
+                    "after": after,
+                    "account_id": account.pk,
+                },
+            ]
         )
-        order_publish(order=order, event=OrderEventType.CREATED, representation=before)
-        if violations:
-            order.reject_code = RiskRejected.code
-            order.reject_reason = "; ".join(v.message for v in violations)[:2000]
-            order_transition(
-                order=order,
-                event=OrderEventType.REJECTED,
-                before=before,
-                fields=["reject_code", "reject_reason"],
-                data={"violations": [violation_payload(v) for v in violations]},
-            )
-        else:
+        order_publish(order=order, event=OrderEventType.CREATED, representation=created)
+        order_publish(order=order, event=event, representation=after)
+        if not violations:
             balance_lock(balance=balance, amount=locked)
-            order.locked_amount = locked
-            order_transition(
-                order=order,
-                event=OrderEventType.SUBMITTED,
-                before=before,
-                fields=["locked_amount"],
-                data={"locked_amount": decimal_text(locked)} if locked else {},
-            )
             if locked:
                 balance_publish(balance=balance)
             venue_notify(order_id=order.pk, action="submit")

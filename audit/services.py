@@ -16,6 +16,7 @@ from audit.chainer import Chainer
 from audit.context import Actor, actor_current
 from audit.enums import AuditKind
 from audit.models import AuditEntry
+from kernel.db.insert import rows_insert
 from kernel.decimals import decimal_text
 
 GENESIS_HASH = "0" * 64
@@ -189,10 +190,7 @@ def _entry_new(*, actor: Actor, **fields: Any) -> AuditEntry:
 
 def _insert(entries: list[AuditEntry]) -> list[AuditEntry]:
     # One INSERT and no lock: the chainer links the rows once they have committed.
-    if len(entries) == 1:
-        entries[0].save(force_insert=True)
-    else:
-        AuditEntry.objects.bulk_create(entries)
+    rows_insert(entries)
     if connection.vendor == "postgresql":
         transaction.on_commit(_chainer_wake)
         return entries

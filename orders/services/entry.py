@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from access.models import Account
 from audit.services import audit_record_many
+from kernel.db.insert import rows_insert
 from kernel.decimals import decimal_text, step_floor
 from marketdata.enums import InstrumentStatus
 from marketdata.models import Instrument
@@ -475,7 +476,7 @@ def order_submit(
             ) from None
         after = order_snapshot(order)
         created = order_snapshot(_as_created(order))
-        OrderEvent.objects.bulk_create(
+        rows_insert(
             [
                 OrderEvent(
                     order=order,

@@ -1,0 +1,50 @@
+"""One multi-row INSERT of model instances, without the ORM's query compiler.
+
+The order path writes a handful of rows per request (events, audit rows). Django's
+`bulk_create` builds and compiles a query each time, which costs more than the database spends
+on the insert. `rows_insert` writes the same column values, prepared by each field exactly as
+`Model.save` prepares them (`pre_save`, then `get_db_prep_save`), in one statement with
+`RETURNING` the primary keys; it sends no signals, as `bulk_create` does not.
+"""
+
+from functools import cache
+
+from django.db import connection, models
+
+
+@cache
+def _statement(model: type[models.Model], rows: int) -> tuple[str, tuple[models.Field, ...]]:
+    meta = model._meta
+    fields = tuple(field for field in meta.concrete_fields if not field.primary_key)
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    values = ", ".join([placeholders] * rows)
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values} "  # noqa: S608
+        f"RETURNING {quote(meta.pk.column)}"
+    )
+    return sql, fields
+
+
+def rows_insert(objects: list[models.Model]) -> list[models.Model]:
+    """INSERT `objects` (all of one model, primary keys unset) in one statement, in order; set
+    their primary keys and return them."""
+    if not objects:
+        return objects
+    model = type(objects[0])
+    sql, fields = _statement(model, len(objects))
+    params: list = []
+    for obj in objects:
+        for field in fields:
+            params.append(field.get_db_prep_save(field.pre_save(obj, True), connection=connection))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        keys = [row[0] for row in cursor.fetchall()]
+    # Both databases number the rows of one VALUES list in the order given; sorting the keys
+    # makes the pairing independent of the order RETURNING lists them in.
+    for obj, key in zip(objects, sorted(keys), strict=True):
+        obj.pk = key
+        obj._state.adding = False
+        obj._state.db = connection.alias
+    return objects

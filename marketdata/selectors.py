@@ -122,11 +122,12 @@ def quote_get(*, symbol: str) -> dict[str, Any]:
 
     Raises SymbolNotFound, or MarketDataUnavailable (503) when no feed has quoted it lately.
     """
-    instrument = instrument_get(symbol=symbol)
-    quote = _cached(quote_cache_key(instrument.symbol))
-    if quote is None:
-        raise _unavailable(instrument, "quote")
-    return quote
+    # Only the feed writes a quote, and only for a known instrument: a cached quote needs no
+    # lookup (order entry and every position update ask here).
+    quote = _cached(quote_cache_key(symbol.upper()))
+    if quote is not None:
+        return quote
+    raise _unavailable(instrument_get(symbol=symbol), "quote")
 
 
 def quote_list(*, symbols: list[str] | None) -> tuple[list[dict[str, Any]], list[str]]:

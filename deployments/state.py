@@ -3,6 +3,7 @@
 from deployments.enums import DeploymentEvent as E
 from deployments.enums import DeploymentStatus as S
 from kernel.errors import ApplicationError
+from kernel.state import state_next
 
 # Every allowed edge. A (status, event) pair that is not here is refused and changes nothing.
 DEPLOYMENT_STATE_TABLE: dict[tuple[S, E], S] = {
@@ -28,10 +29,12 @@ def deployment_next_status(*, status: str, event: str) -> S:
 
     Raises InvalidDeploymentTransition when the table has no such edge.
     """
-    try:
-        return DEPLOYMENT_STATE_TABLE[(S(status), E(event))]
-    except (KeyError, ValueError):
-        raise InvalidDeploymentTransition(
-            f"A deployment that is {status} cannot be {event}",
-            details={"status": status, "event": event},
-        ) from None
+    return state_next(
+        DEPLOYMENT_STATE_TABLE,
+        states=S,
+        events=E,
+        status=status,
+        event=event,
+        refusal=InvalidDeploymentTransition,
+        message=f"A deployment that is {status} cannot be {event}",
+    )

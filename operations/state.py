@@ -1,6 +1,7 @@
 """The operation lifecycle: one literal table of (status, event) -> status."""
 
 from kernel.errors import ApplicationError
+from kernel.state import state_next
 from operations.enums import OperationEvent as E
 from operations.enums import OperationStatus as S
 
@@ -34,10 +35,12 @@ def operation_next_status(*, status: str, event: str) -> S:
 
     Raises InvalidOperationTransition when the table has no such edge.
     """
-    try:
-        return OPERATION_STATE_TABLE[(S(status), E(event))]
-    except (KeyError, ValueError):
-        raise InvalidOperationTransition(
-            f"An operation in status {status!r} cannot take event {event!r}",
-            details={"status": status, "event": event},
-        ) from None
+    return state_next(
+        OPERATION_STATE_TABLE,
+        states=S,
+        events=E,
+        status=status,
+        event=event,
+        refusal=InvalidOperationTransition,
+        message=f"An operation in status {status!r} cannot take event {event!r}",
+    )

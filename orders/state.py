@@ -1,6 +1,7 @@
 """The order state machine: one literal table of (status, event) -> status."""
 
 from kernel.errors import ApplicationError
+from kernel.state import state_next
 from orders.enums import OrderEventType as E
 from orders.enums import OrderStatus as S
 
@@ -55,10 +56,12 @@ def order_next_status(*, status: str, event: str) -> S:
 
     Raises InvalidOrderTransition when the table has no such edge.
     """
-    try:
-        return ORDER_STATE_TABLE[(S(status), E(event))]
-    except (KeyError, ValueError):
-        raise InvalidOrderTransition(
-            f"An order in status {status!r} cannot take event {event!r}",
-            details={"status": status, "event": event},
-        ) from None
+    return state_next(
+        ORDER_STATE_TABLE,
+        states=S,
+        events=E,
+        status=status,
+        event=event,
+        refusal=InvalidOrderTransition,
+        message=f"An order in status {status!r} cannot take event {event!r}",
+    )

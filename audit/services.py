@@ -168,7 +168,11 @@ def audit_chain_settle(*, batch: int = 1000) -> None:
         pass
 
 
-_chainer = Chainer(settle=audit_chain_settle, interval_s=lambda: settings.AUDIT_CHAINER_INTERVAL_S)
+_chainer = Chainer(
+    settle=audit_chain_settle,
+    interval_s=lambda: settings.AUDIT_CHAINER_INTERVAL_S,
+    coalesce_s=lambda: settings.AUDIT_CHAINER_COALESCE_S,
+)
 
 
 def _chainer_wake() -> None:

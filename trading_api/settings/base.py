@@ -374,6 +374,8 @@ AUDIT_CHAIN_LOCK_KEY = env.int("AUDIT_CHAIN_LOCK_KEY", default=7_340_002)
 # commit and at least every AUDIT_CHAINER_INTERVAL_S (which also picks up rows of dead writers).
 AUDIT_CHAINER_THREAD = env.bool("AUDIT_CHAINER_THREAD", default=True)
 AUDIT_CHAINER_INTERVAL_S = env.float("AUDIT_CHAINER_INTERVAL_S", default=1.0)
+# A woken pass waits this long first, so the commits of that moment are chained together.
+AUDIT_CHAINER_COALESCE_S = env.float("AUDIT_CHAINER_COALESCE_S", default=0.02)
 
 # Decimal precision shared by every money, price and quantity column.
 DECIMAL_MAX_DIGITS = 28

@@ -4,6 +4,7 @@ import datetime
 import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -42,6 +43,15 @@ def _validate_key(key: str) -> None:
         )
 
 
+def _claim_insert(**fields: Any) -> IdempotencyKey:
+    # Outside a transaction (a request) the INSERT is one autocommitted statement: a duplicate
+    # key fails it alone. Inside one, a savepoint keeps the surrounding transaction usable.
+    if transaction.get_connection().in_atomic_block:
+        with transaction.atomic():
+            return IdempotencyKey.objects.create(**fields)
+    return IdempotencyKey.objects.create(**fields)
+
+
 def idempotency_key_claim(
     *, owner: str, route: str, key: str, fingerprint: str, now: datetime.datetime | None = None
 ) -> Claim:
@@ -56,16 +66,15 @@ def idempotency_key_claim(
     lease_start = now - datetime.timedelta(seconds=settings.IDEMPOTENCY_IN_FLIGHT_LEASE_S)
     for _attempt in range(_CLAIM_ATTEMPTS):
         try:
-            with transaction.atomic():
-                record = IdempotencyKey.objects.create(
-                    owner=owner,
-                    route=route,
-                    key=key,
-                    fingerprint=fingerprint,
-                    state=IdempotencyState.IN_FLIGHT,
-                    created_at=now,
-                    expires_at=now + datetime.timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL_S),
-                )
+            record = _claim_insert(
+                owner=owner,
+                route=route,
+                key=key,
+                fingerprint=fingerprint,
+                state=IdempotencyState.IN_FLIGHT,
+                created_at=now,
+                expires_at=now + datetime.timedelta(seconds=settings.IDEMPOTENCY_KEY_TTL_S),
+            )
             return Claim(record=record, is_replay=False)
         except IntegrityError:
             existing = IdempotencyKey.objects.filter(owner=owner, route=route, key=key).first()

@@ -6,6 +6,8 @@ failure to deliver is logged, never raised into the service that changed the dat
 
 import asyncio
 import logging
+import threading
+from collections import deque
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -23,28 +25,71 @@ def account_group(account_id: int, stream: str) -> str:
     return f"account.{account_id}.{stream}"
 
 
+class _OrderedSender:
+    """Sends handed to one event loop from any thread, delivered one at a time in the order
+    they were handed over.
+
+    Each account event carries the next `seq` of its stream when it is handed over; were the
+    sends separate tasks, a slow one could reach the sockets after the next event.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self.loop = loop
+        self._pending: deque[tuple[str, str, dict[str, Any]]] = deque()
+        self._draining = False
+
+    def submit(self, method: str, target: str, message: dict[str, Any]) -> None:
+        self.loop.call_soon_threadsafe(self._put, (method, target, message))
+
+    def _put(self, item: tuple[str, str, dict[str, Any]]) -> None:
+        # On the loop's thread: one drain at a time, which ends when nothing is left.
+        self._pending.append(item)
+        if not self._draining:
+            self._draining = True
+            self.loop.create_task(self._drain(), name="channel-layer-sender")
+
+    async def _drain(self) -> None:
+        layer = get_channel_layer()
+        try:
+            while self._pending:
+                method, target, message = self._pending.popleft()
+                try:
+                    await getattr(layer, method)(target, message)
+                except Exception:
+                    logger.exception("channel-layer %s to %s failed", method, target)
+        finally:
+            self._draining = False
+
+
+_senders: dict[int, _OrderedSender] = {}
+_senders_lock = threading.Lock()
+
+
+def _sender_for(loop: asyncio.AbstractEventLoop) -> _OrderedSender:
+    sender = _senders.get(id(loop))
+    if sender is None or sender.loop is not loop:
+        with _senders_lock:
+            sender = _senders.get(id(loop))
+            if sender is None or sender.loop is not loop:
+                sender = _senders[id(loop)] = _OrderedSender(loop)
+    return sender
+
+
 def _deliver(method: str, target: str, message: dict[str, Any]) -> None:
     """Send through the channel layer; a failure is logged, never raised to the caller."""
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        send = getattr(layer, method)
         loop = main_loop_get()
         if loop is not None:
-            # The in-memory layer lives on the server's loop: hand the send to it, whatever
-            # thread (request, engine worker) this runs on.
-            future = asyncio.run_coroutine_threadsafe(send(target, message), loop)
-            future.add_done_callback(_log_failure)
+            # The process's loop (the server's, the engine's, or a publishing thread's) holds the
+            # layer's connections: hand the send to it, whatever thread this runs on.
+            _sender_for(loop).submit(method, target, message)
         else:
-            async_to_sync(send)(target, message)
+            async_to_sync(getattr(layer, method))(target, message)
     except Exception:
         logger.exception("channel-layer %s to %s failed", method, target)
-
-
-def _log_failure(future) -> None:
-    if not future.cancelled() and future.exception() is not None:
-        logger.error("channel-layer delivery failed: %r", future.exception())
 
 
 def credential_group(kind: str, identifier: str | int) -> str:

@@ -5,7 +5,7 @@ import threading
 
 import pytest
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 
 from kernel.publish import account_group, account_publish
 from kernel.runtime import main_loop_set, publishing_loop_start, task_enqueue
@@ -93,3 +93,42 @@ def test_a_wsgi_worker_publishes_every_send_through_its_one_loop(
         loop.call_soon_threadsafe(loop.stop)
     assert [message["data"] for message in received] == [{"n": 1}, {"n": 2}]
     assert received[0]["type"] == "account.event"
+
+
+class SlowFirstLayer(InMemoryChannelLayer):
+    """An in-memory layer whose first group send is slow, like a Redis call that stalls."""
+
+    slowed = False
+
+    async def group_send(self, group, message):
+        if not SlowFirstLayer.slowed:
+            SlowFirstLayer.slowed = True
+            await asyncio.sleep(0.2)  # the stall, not a synchronisation: nothing waits on it
+        await super().group_send(group, message)
+
+
+@pytest.mark.django_db
+def test_sends_handed_to_the_loop_arrive_in_the_order_they_were_made(
+    django_capture_on_commit_callbacks, settings
+):
+    # The seq of an account stream rises with each send: a stalled send must not be overtaken.
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "tests.test_runtime.SlowFirstLayer"}}
+    SlowFirstLayer.slowed = False
+    loop = publishing_loop_start()
+    layer = get_channel_layer()
+
+    def on_loop(coroutine):
+        return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout=5)
+
+    try:
+        channel = on_loop(layer.new_channel())
+        on_loop(layer.group_add(account_group(7, "orders"), channel))
+        with django_capture_on_commit_callbacks(execute=True):
+            for n in range(1, 6):
+                account_publish(account_id=7, stream="orders", event="created", data={"n": n})
+        received = [on_loop(layer.receive(channel)) for _ in range(5)]
+    finally:
+        main_loop_set(None)
+        loop.call_soon_threadsafe(loop.stop)
+    assert [message["data"]["n"] for message in received] == [1, 2, 3, 4, 5]
+    assert [message["seq"] for message in received] == sorted(m["seq"] for m in received)

@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand
 
 from engine.leader import leader_lock_for_database
 from engine.runner import Engine
+from kernel.runtime import main_loop_set
 
 logger = logging.getLogger("engine")
 
@@ -27,6 +28,9 @@ class Command(BaseCommand):
     async def _main(self, standby_poll: float) -> None:
         stopping = asyncio.Event()
         loop = asyncio.get_running_loop()
+        # What the venue's worker thread publishes (fills, orders, positions) goes out on this
+        # loop, in order, over its connections: not a fresh loop and connection per send.
+        main_loop_set(loop)
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stopping.set)
         # A lost lock (the database dropped the lock's connection) ends one term as leader; the

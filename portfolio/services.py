@@ -7,6 +7,7 @@ from django.db import transaction
 
 from access.models import Account
 from audit.services import audit_record
+from kernel.db.insert import rows_insert
 from kernel.decimals import quantize
 from marketdata.models import Instrument
 from portfolio.accounting import PositionState, position_after_fill
@@ -99,26 +100,31 @@ def fill_account(
     currency = instrument.currency
     fee_currency = (fill.fee_currency or currency).upper()
     cash = quantize(-(signed_quantity * fill.price))
-    LedgerEntry.objects.create(
-        account_id=account_id,
-        currency=currency,
-        amount=cash,
-        kind=LedgerKind.TRADE,
-        fill=fill,
-        order_id=order_id,
-    )
-    balances[currency].total += cash
-    balances[currency].locked -= release
-    if fill.fee:
-        LedgerEntry.objects.create(
+    entries = [
+        LedgerEntry(
             account_id=account_id,
-            currency=fee_currency,
-            amount=-fill.fee,
-            kind=LedgerKind.FEE,
+            currency=currency,
+            amount=cash,
+            kind=LedgerKind.TRADE,
             fill=fill,
             order_id=order_id,
         )
+    ]
+    balances[currency].total += cash
+    balances[currency].locked -= release
+    if fill.fee:
+        entries.append(
+            LedgerEntry(
+                account_id=account_id,
+                currency=fee_currency,
+                amount=-fill.fee,
+                kind=LedgerKind.FEE,
+                fill=fill,
+                order_id=order_id,
+            )
+        )
         balances[fee_currency].total -= fill.fee
+    rows_insert(entries)
     for balance in balances.values():
         balance.available = balance.total - balance.locked
         balance.save(update_fields=["total", "available", "locked", "updated_at"])
@@ -139,11 +145,20 @@ def fill_account(
     position.average_entry_price = state.average_price
     position.realized_pnl = state.realized_pnl
     position.save()
+    # The representation published after commit names the instrument: no query for it.
+    position.instrument = instrument
     return list(balances.values()), position
 
 
 def position_get_for_update(*, account_id: int, instrument_id: int) -> Position:
     """Return the account's position row in the instrument, created flat if missing, row-locked."""
+    position = (
+        Position.objects.select_for_update()
+        .filter(account_id=account_id, instrument_id=instrument_id)
+        .first()
+    )
+    if position is not None:
+        return position
     Position.objects.get_or_create(account_id=account_id, instrument_id=instrument_id)
     return Position.objects.select_for_update().get(
         account_id=account_id, instrument_id=instrument_id

@@ -3,7 +3,7 @@
 from decimal import Decimal
 from typing import Any
 
-from audit.services import audit_record
+from audit.services import audit_record_many
 from kernel.decimals import quantize
 from marketdata.models import Instrument
 from marketdata.selectors import quote_get
@@ -81,10 +81,13 @@ def order_transition(
     quantity: Decimal | None = None,
     price: Decimal | None = None,
     data: dict[str, Any] | None = None,
+    also_audit: list[dict[str, Any]] | None = None,
 ) -> OrderEvent:
     """Move `order` along the table by `event`; save `fields`; write the event and audit row.
 
-    Raises InvalidOrderTransition before anything is written when the table has no such edge.
+    `also_audit`: more audit records of the same change (`audit_record_many`'s), written after
+    the order's in the same INSERT. Raises InvalidOrderTransition before anything is written
+    when the table has no such edge.
     """
     status_before = before["status"]
     order.status = order_next_status(status=status_before, event=event)
@@ -99,13 +102,18 @@ def order_transition(
         data=data or {},
     )
     after = order_snapshot(order)
-    audit_record(
-        action=f"order.{event}",
-        object_type="order",
-        object_id=str(order.pk),
-        before=before,
-        after=after,
-        account_id=order.account_id,
+    audit_record_many(
+        [
+            {
+                "action": f"order.{event}",
+                "object_type": "order",
+                "object_id": order.pk,
+                "before": before,
+                "after": after,
+                "account_id": order.account_id,
+            },
+            *(also_audit or []),
+        ]
     )
     order_publish(order=order, event=event, representation=after)
     return order_event

@@ -8,7 +8,6 @@ from django.db import IntegrityError, transaction
 
 from access.models import Account
 from analytics.services import trade_apply_fill
-from audit.services import audit_record
 from kernel.decimals import decimal_text, quantize, step_floor
 from kernel.errors import ApplicationError
 from orders.enums import WORKING_STATUSES, OrderEventType, OrderSide, OrderStatus, OrderType
@@ -335,20 +334,22 @@ def order_apply_fill(
             quantity=quantity,
             price=price,
             data={"fill_id": fill.pk, "venue_exec_id": venue_exec_id, "liquidity": liquidity},
-        )
-        audit_record(
-            action="fill.executed",
-            object_type="fill",
-            object_id=str(fill.pk),
-            after={
-                "order_id": order.pk,
-                "venue_exec_id": venue_exec_id,
-                "quantity": quantity,
-                "price": price,
-                "fee": fee,
-                "position_quantity": position.quantity,
-            },
-            account_id=order.account_id,
+            also_audit=[
+                {
+                    "action": "fill.executed",
+                    "object_type": "fill",
+                    "object_id": fill.pk,
+                    "after": {
+                        "order_id": order.pk,
+                        "venue_exec_id": venue_exec_id,
+                        "quantity": quantity,
+                        "price": price,
+                        "fee": fee,
+                        "position_quantity": position.quantity,
+                    },
+                    "account_id": order.account_id,
+                }
+            ],
         )
         fill_publish(fill=fill)
         position_publish(position=position)

@@ -176,7 +176,9 @@ if REDIS_URL:
                 "prefix": env.str("CHANNEL_LAYER_PREFIX", default="trading:asgi"),
                 # Each web process's stream hub is one channel carrying every event its
                 # sockets follow: past the default 100, group_send drops (channels_redis #62).
-                "channel_capacity": {"stream-hub.*": 100_000},
+                # The venue's hand-off channel: a burst of entry must not find it full while the
+                # engine catches up (a dropped hand-off waits for the sweep, seconds later).
+                "channel_capacity": {"stream-hub.*": 100_000, "venue.orders": 10_000},
             },
         }
     }
@@ -186,7 +188,12 @@ else:
         "default": {
             "BACKEND": "channels.layers.InMemoryChannelLayer",
             # This layer uses channel_capacity as given: (compiled pattern, capacity) pairs.
-            "CONFIG": {"channel_capacity": [(re.compile(r"stream-hub\..*"), 100_000)]},
+            "CONFIG": {
+                "channel_capacity": [
+                    (re.compile(r"stream-hub\..*"), 100_000),
+                    (re.compile(r"venue\.orders"), 10_000),
+                ]
+            },
         }
     }
 

@@ -40,6 +40,8 @@ ACCOUNTS = [
     "Cl-Async",
     "Cl-Keys",
     "Cl-Stream",
+    "Cl-Deploy",
+    "Cl-Coverage",
 ]
 
 
@@ -90,6 +92,8 @@ def _setup_spec(public_key: str) -> dict[str, Any]:
         key("async", "Cl-Async", scheme="ed25519", public_key=public_key),
         key("keys", "Cl-Keys"),
         key("stream", "Cl-Stream"),
+        key("deploy", "Cl-Deploy"),
+        key("coverage", "Cl-Coverage"),
         key("risk-a", "Cl-FourEyes", owner="cl-risk-a", scopes=["read", "control"]),
         key("risk-b", "Cl-FourEyes", owner="cl-risk-b", scopes=["read", "control"]),
     ]

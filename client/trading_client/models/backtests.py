@@ -1,4 +1,4 @@
-"""Strategies, backtests and long operations (progress, status, result)."""
+"""Strategies, backtests, sweeps and long operations (progress, status, result, metrics)."""
 
 from __future__ import annotations
 
@@ -94,6 +94,62 @@ class Backtest(Model):
     total_trades: int | None = None
     final_equity: Decimal | None = None
     total_fees: Decimal | None = None
+    commission: Decimal | None = None
+    slippage_bps: Decimal | None = None
+    sweep: int | None = None
+    #: In a sweep's results: its place by the sweep's `rank_by` (1 is best).
+    rank: int | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+
+@dataclass(frozen=True, kw_only=True)
+class OperationMetrics(Model):
+    """A long operation's own figures (`metrics`), partial while it runs."""
+
+    id: int
+    type: str
+    status: str
+    progress: Progress
+    metrics: dict[str, Any]
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+
+@dataclass(frozen=True, kw_only=True)
+class SweepStarted(Model):
+    """The answer to starting a sweep (202): one parent operation, one backtest per
+    combination of the grid."""
+
+    operation_id: int
+    sweep_id: int
+    backtest_ids: list[int]
+    combinations: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sweep(Model):
+    """A parameter sweep and its backtests ranked best first by `rank_by` (unfinished last)."""
+
+    id: int
+    operation_id: int
+    status: str
+    progress: Progress
+    strategy: str
+    symbol: str
+    interval: str
+    grid: dict[str, Any]
+    rank_by: str
+    combinations: int
+    results: list[Backtest]
+    error: Any = None
+    start: datetime | None = None
+    end: datetime | None = None
+    created_at: datetime | None = None
 
     @property
     def finished(self) -> bool:

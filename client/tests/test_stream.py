@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from trading_client import Backoff, StreamError, Subscription
+from trading_client.models import Order, Quote
 
 CENT = Decimal("0.01")
 
@@ -42,6 +43,10 @@ async def test_snapshot_updates_and_an_exact_resume_after_a_drop(server):
             messages, lambda m: m.type == "update" and m.data["id"] == first.id, "the order"
         )
         assert Decimal(created.data["quantity"]) == Decimal("1")
+        assert all(isinstance(order, Order) for order in snapshot.parsed["orders"])
+        typed = created.parsed
+        assert isinstance(typed, Order)
+        assert (typed.id, typed.quantity, typed.limit_price) == (first.id, 1, first.limit_price)
         seq_before_drop = stream.last_seq[("orders", account)]
 
         # The socket dies; while the client is away, two orders are placed and one canceled.
@@ -79,3 +84,18 @@ async def test_a_simple_key_cannot_open_a_stream(server):
                 lambda m: True,
                 "anything",
             )
+
+
+async def test_quotes_come_as_typed_quotes(server):
+    async with server.async_client("stream") as client:
+        stream = client.stream([Subscription("quotes", symbols=("AAPL",))])
+        messages = stream.__aiter__()
+        update = await _next(messages, lambda m: m.type == "update", "a quote update")
+        await stream.aclose()
+
+    quote = update.parsed
+    assert isinstance(quote, Quote)
+    assert quote.symbol == "AAPL"
+    assert isinstance(quote.bid, Decimal)
+    assert quote.ask >= quote.bid
+    assert quote.timestamp.tzinfo is not None

@@ -99,3 +99,29 @@ async def test_quotes_come_as_typed_quotes(server):
     assert isinstance(quote.bid, Decimal)
     assert quote.ask >= quote.bid
     assert quote.timestamp.tzinfo is not None
+
+
+async def test_a_resume_past_the_servers_log_gets_a_resync_snapshot_then_updates(server):
+    rest = server.client("stream")
+    account = server.accounts["Cl-Stream"]
+    async with server.async_client("stream") as client:
+        stream = client.stream(
+            [Subscription("orders", account=account)], backoff=Backoff(base=0.05, cap=0.2)
+        )
+        messages = stream.__aiter__()
+        first = await _next(messages, lambda m: m.type == "snapshot", "the snapshot")
+        assert not first.resync
+        # A seq the server never issued, as after its log was wiped: it cannot replay from there.
+        stream.last_seq[("orders", account)] = 10**9
+        await stream.drop()
+
+        resync = await _next(messages, lambda m: True, "the resync snapshot")
+        assert (resync.type, resync.resync) == ("snapshot", True)
+        assert stream.last_seq[("orders", account)] == resync.seq < 10**9
+        placed = await asyncio.to_thread(_place, rest)
+        update = await _next(
+            messages, lambda m: m.type == "update" and m.data["id"] == placed.id, "the new order"
+        )
+        assert update.seq > resync.seq
+        await asyncio.to_thread(rest.orders.cancel, placed.id)
+        await stream.aclose()

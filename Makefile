@@ -19,7 +19,7 @@ SCHEMA_SERVICES_MAX_TIME ?= 75
 SCHEMA_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/trading_openapi
 SCHEMA_REDIS_URL ?= redis://127.0.0.1:6379/11
 
-.PHONY: install run run-services test test-services test-money test-client test-schema \
+.PHONY: install run run-services test test-services test-money test-client test-client-services test-schema \
 	test-schema-services schema schema-check lint check ci clean
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
@@ -78,6 +78,13 @@ test-money: install
 
 test-client: install  # the Python client and CLI (client/) against a real embedded server
 	$(BIN)/pip install --quiet -e ./client && env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest client/tests $(PYTEST_ARGS)
+
+# The same suite against the services topology (web, engine, a Celery worker; PostgreSQL, Redis).
+test-client-services: install
+	bash scripts/ensure_services.sh
+	$(BIN)/pip install --quiet -e ./client && \
+		DATABASE_URL=$${DATABASE_URL:-$(SERVICES_DATABASE_URL)} REDIS_URL=$${TEST_REDIS_URL:-$(TEST_REDIS_URL)} \
+		$(BIN)/pytest client/tests $(PYTEST_ARGS)
 
 # Schemathesis (all checks, stateful phase) against a live, seeded embedded server with a real key.
 test-schema: install

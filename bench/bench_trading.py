@@ -13,6 +13,11 @@ PostgreSQL backends (utime + stime from /proc) for:
 - `POST /api/v1/orders` (resting limit orders) on 1 account and spread over 32 accounts;
 - fills: marketable orders over 32 accounts with `run_engine` up, fills applied per second.
 
+The load generator is the project's client (`client/`, `trading_client.AsyncClient` with one
+`HmacAuth` per key, retries off so a refusal is counted, not retried); the bare view, which no
+client method names, is a plain GET on the same connection pool. The CPU the generator itself
+spends per request is printed after the table.
+
     DATABASE_URL=postgres://... REDIS_URL=redis://... .venv/bin/python bench/bench_trading.py
 """
 
@@ -20,8 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import hmac
 import json
 import os
 import secrets
@@ -33,6 +36,7 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -41,6 +45,9 @@ import psycopg
 from common import free_port, manage, wait_until_up
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "client"))  # the client from this checkout, installed or not
+from trading_client import AsyncClient, HmacAuth, RetryPolicy, TradingError  # noqa: E402
+
 BENCH = Path(__file__).resolve().parent
 PYTHON = sys.executable
 USERNAME = "bench"
@@ -81,57 +88,72 @@ print(json.dumps({{"keys": keys, "prices": prices}}))
 """
 
 
-def signed(key: dict, method: str, path: str, query: str = "", body: bytes = b"") -> dict:
-    timestamp = str(int(time.time() * 1000))
-    message = f"{timestamp}{method}{path}".encode() + (f"?{query}".encode() if query else b"")
-    signature = hmac.new(key["secret"].encode(), message + body, hashlib.sha256).hexdigest()
-    return {"X-API-Key": key["key_id"], "X-Timestamp": timestamp, "X-Signature": signature}
-
-
 @dataclass
 class Scenario:
     name: str
     ok: int
-    build: object  # (n) -> (method, path, headers, body)
+    send: object  # async (Clients, n) -> None: one request through the client
+    keys: list[dict]  # the HMAC keys the clients sign with
+
+
+class Clients:
+    """One AsyncClient per key, sharing one connection pool; `http` for the bare view."""
+
+    def __init__(self, base: str, keys: list[dict], http: httpx.AsyncClient):
+        self.http = http
+        self.by_key = [
+            AsyncClient(
+                base, auth=HmacAuth(k["key_id"], k["secret"]), http=http, timeout=60,
+                retry=RetryPolicy.disabled(),
+            )
+            for k in keys
+        ]  # fmt: skip
 
 
 def scenarios(setup: dict) -> dict[str, Scenario]:
-    keys, prices = setup["keys"], setup["prices"]
+    keys = setup["keys"]
+    prices = {symbol: Decimal(price) for symbol, price in setup["prices"].items()}
 
-    def get(path):
-        # A distinct query per request: signed requests must never repeat a message.
-        return lambda n: ("GET", f"{path}?n={n}", signed(keys[0], "GET", path, f"n={n}"), b"")
+    async def bare(clients, n):
+        await clients.http.get("/bench/bare")
+
+    async def me(clients, n):
+        # Each signed request has its own timestamp (the client keeps them increasing per key),
+        # so no two messages repeat.
+        await clients.by_key[0].system.me()
+
+    async def balances(clients, n):
+        await clients.by_key[0].portfolio.balances()
 
     def order(key_of, kind):
-        def build(n):
+        async def send(clients, n):
             symbol = SYMBOLS[n % len(SYMBOLS)]
-            reference = float(prices[symbol])
-            fields = {"symbol": symbol, "side": "buy", "quantity": "1"}
+            fields = {}
             if kind == "resting":  # inside the 50 % price band, far from the market
-                fields |= {"order_type": "limit", "limit_price": f"{reference * 0.7:.2f}"}
+                limit = (prices[symbol] * Decimal("0.7")).quantize(Decimal("0.01"))
+                fields = {"order_type": "limit", "limit_price": limit}
             else:
-                fields |= {"order_type": "market"}
-            body = json.dumps({**fields, "client_order_id": uuid.uuid4().hex}).encode()
-            headers = {
-                **signed(key_of(n), "POST", "/api/v1/orders", body=body),
-                "Content-Type": "application/json",
-                "Idempotency-Key": uuid.uuid4().hex,
-            }
-            return "POST", "/api/v1/orders", headers, body
+                fields = {"order_type": "market"}
+            # The client sends a fresh Idempotency-Key with every submit.
+            await key_of(clients, n).orders.submit(
+                symbol, "buy", "1", client_order_id=uuid.uuid4().hex, **fields
+            )
 
-        return build
+        return send
+
+    def first(clients, n):
+        return clients.by_key[0]
+
+    def spread(clients, n):
+        return clients.by_key[n % len(clients.by_key)]
 
     return {
-        "bare": Scenario("bare Django view", 200, lambda n: ("GET", "/bench/bare", {}, b"")),
-        "auth": Scenario("authenticated GET /me", 200, get("/api/v1/me")),
-        "balances": Scenario("GET /balances", 200, get("/api/v1/balances")),
-        "orders1": Scenario("POST /orders, 1 account", 201, order(lambda n: keys[0], "resting")),
-        "orders32": Scenario(
-            "POST /orders, 32 accounts", 201, order(lambda n: keys[n % len(keys)], "resting")
-        ),
-        "market32": Scenario(
-            "POST market orders, 32 acc.", 201, order(lambda n: keys[n % len(keys)], "market")
-        ),
+        "bare": Scenario("bare Django view", 200, bare, keys),
+        "auth": Scenario("authenticated GET /me", 200, me, keys),
+        "balances": Scenario("GET /balances", 200, balances, keys),
+        "orders1": Scenario("POST /orders, 1 account", 201, order(first, "resting"), keys),
+        "orders32": Scenario("POST /orders, 32 accounts", 201, order(spread, "resting"), keys),
+        "market32": Scenario("POST market orders, 32 acc.", 201, order(spread, "market"), keys),
     }
 
 
@@ -189,22 +211,35 @@ async def measure(base: str, scenario: Scenario, requests: int, concurrency: int
     queries: list[int] = []
     counter = iter(range(requests))
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+
+    async def answered(response: httpx.Response) -> None:
+        queries.append(int(response.headers.get("X-Query-Count", 0)))
+        if response.status_code != scenario.ok:
+            await response.aread()
+            failures.append(f"{response.status_code} {response.text[:200]}")
+
+    hooks = {"response": [answered]}
+    async with httpx.AsyncClient(
+        base_url=base, timeout=60, limits=limits, event_hooks=hooks
+    ) as http:
+        clients = Clients(base, scenario.keys, http)
 
         async def worker():
             for n in counter:
-                method, path, headers, body = scenario.build(n)
                 began = time.perf_counter()
-                response = await client.request(method, path, headers=headers, content=body)
+                try:
+                    await scenario.send(clients, n)
+                except TradingError as error:  # an API error is counted by `answered` already
+                    if getattr(error, "status", None) is None:
+                        failures.append(f"no answer: {error}")
                 latencies.append(time.perf_counter() - began)
-                queries.append(int(response.headers.get("X-Query-Count", 0)))
-                if response.status_code != scenario.ok:
-                    failures.append(f"{response.status_code} {response.text[:200]}")
 
         cpu_before = meter.sample() if meter else {}
+        generator_before = time.process_time()
         began = time.perf_counter()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
         elapsed = time.perf_counter() - began
+        generator = time.process_time() - generator_before
         cpu = CpuMeter.used(cpu_before, meter.sample()) if meter else 0.0
     latencies.sort()
     return {
@@ -212,6 +247,8 @@ async def measure(base: str, scenario: Scenario, requests: int, concurrency: int
         "p50_ms": statistics.median(latencies) * 1000,
         "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
         "cpu_ms": cpu / requests * 1000,
+        "generator_cpu_ms": generator / requests * 1000,
+        "generator_busy": generator / elapsed,
         "queries": statistics.median(queries) if queries else 0,
         "failures": failures,
     }
@@ -283,6 +320,7 @@ def print_table(rows: list[tuple[int, str, dict]], fills: dict | None) -> None:
             f"{row['p99_ms']:>9.1f}{row['cpu_ms']:>8.2f}{row['cpu_ms'] / bare:>6.1f}x"
             f"{row['cpu_ms'] / auth:>6.1f}x{row['queries']:>5.0f}{len(row['failures']):>5}"
         )
+    print_generator(rows)
     if fills:
         print(
             f"\nfills (engine running, {fills['fills']} market orders at concurrency 32 over 32 "
@@ -290,6 +328,16 @@ def print_table(rows: list[tuple[int, str, dict]], fills: dict | None) -> None:
             f"orders/s, p99 {fills['p99_ms']:.0f} ms"
         )
     print_targets(by, fills)
+
+
+def print_generator(rows: list[tuple[int, str, dict]]) -> None:
+    """The load generator's own CPU (this process: the client, httpx, the event loop)."""
+    print("\nload generator (the client, one process): CPU ms per request, share of one core")
+    for concurrency, name, row in rows:
+        print(
+            f"{concurrency:>4}  {SCENARIO_NAMES[name]:<28}{row['generator_cpu_ms']:>8.2f}"
+            f"{row['generator_busy'] * 100:>7.0f}%"
+        )
 
 
 def _field(by: dict, concurrency: int, name: str, field: str) -> float | None:

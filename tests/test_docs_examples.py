@@ -22,6 +22,7 @@ PAGES = [
     ROOT / "docs" / "orders.md",
     ROOT / "docs" / "backtests.md",
     ROOT / "client" / "README.md",
+    ROOT / "docs" / "client.md",
 ]
 RUNNABLE = {"sh", "python", "console"}
 # Blocks of these languages are commands or code: each runs, or says `not-run` (a listing of an

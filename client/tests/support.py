@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import sys
 import uuid
 from dataclasses import dataclass, field
@@ -40,6 +41,8 @@ ACCOUNTS = [
     "Cl-Async",
     "Cl-Keys",
     "Cl-Stream",
+    "Cl-Deploy",
+    "Cl-Coverage",
 ]
 
 
@@ -90,6 +93,8 @@ def _setup_spec(public_key: str) -> dict[str, Any]:
         key("async", "Cl-Async", scheme="ed25519", public_key=public_key),
         key("keys", "Cl-Keys"),
         key("stream", "Cl-Stream"),
+        key("deploy", "Cl-Deploy"),
+        key("coverage", "Cl-Coverage"),
         key("risk-a", "Cl-FourEyes", owner="cl-risk-a", scopes=["read", "control"]),
         key("risk-b", "Cl-FourEyes", owner="cl-risk-b", scopes=["read", "control"]),
     ]
@@ -107,6 +112,8 @@ class Server:
     accounts: dict[str, int]
     keys: dict[str, dict[str, Any]]
     ed25519_private_key: Ed25519PrivateKey
+    #: The services topology (web, engine, worker on PostgreSQL and Redis), else embedded.
+    services: bool = False
     clients: list[Any] = field(default_factory=list)
 
     def auth(self, name: str) -> Auth:
@@ -144,7 +151,10 @@ def start_server(workdir: Path) -> Server:
     private_key = Ed25519PrivateKey.generate()
     public_key = base64.b64encode(private_key.public_key().public_bytes_raw()).decode()
     spec = _setup_spec(public_key)
-    stack = stack_create(workdir, services=False)
+    # With DATABASE_URL and REDIS_URL (`make test-client-services`): the services topology, web,
+    # engine and a Celery worker on PostgreSQL and Redis. Otherwise the embedded server.
+    services = bool(os.environ.get("DATABASE_URL") and os.environ.get("REDIS_URL"))
+    stack = stack_create(workdir, services=services)
     try:
         script = (Path(__file__).parent / "server_setup.py").read_text()
         output = stack.manage(
@@ -155,6 +165,9 @@ def start_server(workdir: Path) -> Server:
         # Many logins come from one address in this suite; the login brake is tested by the
         # server's own suite.
         stack.start_web({"LOGIN_RATE_LIMIT": "1000/m"})
+        if services:
+            stack.start_engine()
+            stack.start_worker()
     except BaseException:
         stack.stop()
         raise
@@ -166,6 +179,7 @@ def start_server(workdir: Path) -> Server:
         accounts=made["accounts"],
         keys=made["keys"],
         ed25519_private_key=private_key,
+        services=services,
     )
 
 

@@ -10,26 +10,20 @@ import pytest
 from trading_client import AsyncClient, AsyncPaginator, Client
 from trading_client.errors import (
     CircuitBreakerNotTrippedError,
+    InvalidDeploymentStateError,
+    OperationNotCancelableError,
     OverrideNotPendingError,
     TradingStoppedError,
 )
 
-GROUPS = [
-    "system",
-    "api_keys",
-    "market",
-    "orders",
-    "fills",
-    "portfolio",
-    "analytics",
-    "signals",
-    "risk",
-    "config",
-    "overrides",
-    "trading",
-    "audit",
-    "backtests",
-]
+
+def _groups(client) -> list[str]:
+    """The resource groups of a client (every public attribute that is not a method)."""
+    return [
+        name
+        for name, member in inspect.getmembers(client)
+        if not name.startswith("_") and not callable(member) and name not in {"auth", "account"}
+    ]
 
 
 def _public(obj) -> dict[str, inspect.Signature]:
@@ -44,7 +38,10 @@ def test_the_async_client_has_the_same_surface_as_the_sync_one():
     sync, asynchronous = Client("http://x"), AsyncClient("http://x")
     # The WebSocket stream is an async iterator: AsyncClient only.
     assert set(_public(sync)) - {"close"} == set(_public(asynchronous)) - {"aclose", "stream"}
-    for group in GROUPS:
+    groups = _groups(sync)
+    assert {"backtests", "operations", "deployments"} <= set(groups)
+    assert groups == _groups(asynchronous)
+    for group in groups:
         sync_methods = _public(getattr(sync, group))
         async_methods = _public(getattr(asynchronous, group))
         assert set(sync_methods) == set(async_methods), group
@@ -193,3 +190,37 @@ async def test_jwt_login_and_logout(server):
 
     assert auth.refresh_token is None
     assert pair.refresh
+
+
+async def test_backtests_sweeps_operations_and_deployments(client):
+    assert "sma_crossover" in {s.name async for s in client.backtests.strategies()}
+    assert (await client.backtests.strategy("buy_and_hold")).name == "buy_and_hold"
+    started = await client.backtests.run("buy_and_hold", "MSFT", interval="1h")
+    sweep = await client.backtests.run_sweep("sma_crossover", "MSFT", {"fast": [5]}, interval="1h")
+
+    async def finished():
+        operation = await client.operations.get(sweep.operation_id)
+        return operation if operation.finished else None
+
+    assert (await _until(finished, "the sweep", timeout=60)).status == "completed"
+    ranked = await client.backtests.get_sweep(sweep.sweep_id)
+    assert [b.id for b in ranked.results] == sweep.backtest_ids
+    assert (await client.backtests.get(started.backtest_id)).strategy == "buy_and_hold"
+    assert started.backtest_id in {b.id async for b in client.backtests.list(symbol="MSFT")}
+    assert sweep.operation_id in {o.id async for o in client.operations.list()}
+    assert (await client.operations.metrics(sweep.operation_id)).type == "backtest_sweep"
+    with pytest.raises(OperationNotCancelableError):
+        await client.operations.cancel(sweep.operation_id)
+
+    (deployment,) = await client.deployments.start_many(
+        "buy_and_hold", ["MSFT"], capital="1000", interval="1d"
+    )
+    assert (await client.deployments.pause(deployment.id)).status == "paused"
+    assert (await client.deployments.resume(deployment.id)).status == "running"
+    assert (await client.deployments.get(deployment.id)).signals == []
+    assert deployment.id in {d.id async for d in client.deployments.list(symbol="MSFT")}
+    assert (await client.deployments.stop(deployment.id, "done")).stopped
+    with pytest.raises(InvalidDeploymentStateError):
+        await client.deployments.stop(deployment.id)
+    single = await client.deployments.start("buy_and_hold", "SPY", capital="1000", interval="1d")
+    assert (await client.deployments.stop(single.id)).stopped

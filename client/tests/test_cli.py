@@ -1,5 +1,7 @@
 """The `trading` command line, run as a subprocess against the real server."""
 
+import argparse
+import ast
 import base64
 import json
 import os
@@ -11,6 +13,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from faultproxy import FaultProxy
+from trading_client.cli.main import build_parser
 
 TRADING = str(Path(sys.executable).with_name("trading"))
 
@@ -135,6 +138,8 @@ def test_exit_codes_separate_usage_api_and_network_errors(server, run):
     api = run("order", "get", "999999999")
     api_json = run("--json", "order", "get", "999999999")
     network = run("--base-url", unreachable, "--timeout", "1", "status")
+    network_json = run("--json", "--base-url", unreachable, "--timeout", "1", "health")
+    usage_json = run("--json", "candles", "AAPL", "--interval", "7m")
 
     assert usage.returncode == no_reason.returncode == 2
     assert "not a decimal number" in usage.stderr
@@ -143,6 +148,10 @@ def test_exit_codes_separate_usage_api_and_network_errors(server, run):
     assert json.loads(api_json.stderr)["error"]["code"] == "ORDER_NOT_FOUND"
     assert network.returncode == 4
     assert "cannot reach the server" in network.stderr
+    assert network_json.returncode == 4
+    assert json.loads(network_json.stderr)["error"]["message"]
+    assert usage_json.returncode == 2
+    assert "invalid choice" in usage_json.stderr
 
 
 def test_a_config_file_must_be_private(server, run, home):
@@ -255,3 +264,60 @@ def test_strategies_and_a_backtest_with_its_progress_and_figures(run):
     assert figures["strategy"] == "sma_crossover"
     assert "total_return_pct" in figures
     assert "sharpe_ratio" in figures
+
+
+def test_system_commands_as_tables_and_json(run):
+    health = _json(run("--json", "health", key_env=False))
+    status = run("status")
+    instruments = _json(run("--json", "instruments", "--asset-class", "crypto"))
+    version = run("--version", key_env=False)
+
+    assert health["status"] == "ok"
+    assert status.returncode == 0, status.stderr
+    assert "engine" in status.stdout
+    assert "running" in status.stdout
+    assert instruments
+    assert {i["asset_class"] for i in instruments} == {"crypto"}
+    assert "BTCUSD" in {i["symbol"] for i in instruments}
+    assert version.returncode == 0
+    assert version.stdout.startswith("trading ")
+
+
+def _leaf_commands(parser: argparse.ArgumentParser, prefix: str = "") -> set[str]:
+    """`order place`, `quote`, ...: every command of the parser that runs something."""
+    found: set[str] = set()
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for choice in action._choices_actions:  # one per command, aliases left out
+                found |= _leaf_commands(action.choices[choice.dest], f"{prefix}{choice.dest} ")
+    return found or {prefix.strip()}
+
+
+_VALUED_OPTIONS = {"--config", "--profile", "--base-url", "--account", "--timeout"}
+
+
+def _commands_run_here() -> set[str]:
+    """The command words (`order place`) of every `run(...)` call in this module."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(Path(__file__).read_text())):
+        if not (isinstance(node, ast.Call) and getattr(node.func, "id", None) == "run"):
+            continue
+        words, skip = [], False
+        for arg in node.args:
+            text = arg.value if isinstance(arg, ast.Constant) else None
+            if skip or not isinstance(text, str):
+                skip = False
+                continue
+            if text.startswith("--"):
+                skip = text in _VALUED_OPTIONS
+                continue
+            words.append(text)
+        found |= {" ".join(words[:1]), " ".join(words[:2])}
+    return found
+
+
+def test_every_command_of_the_parser_is_run_by_a_test():
+    commands = _leaf_commands(build_parser())
+    assert {"order place", "order cancel-all", "stream", "backtest", "health"} <= commands
+    missing = commands - _commands_run_here()
+    assert not missing, f"commands no test here runs: {sorted(missing)}"

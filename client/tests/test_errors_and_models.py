@@ -56,6 +56,37 @@ def test_every_code_of_the_catalogue_has_its_class_under_its_status():
         assert cls.status_code == status, f"{code}: {cls.__name__} is {cls.status_code}"
 
 
+ROOT = CATALOGUE.parents[1]
+_SERVER_CODE = re.compile(r'^class \w+\((\w+)\):\n(?:    .*\n|\n)*?    code = "([A-Z][A-Z0-9_]+)"\n'
+                          r'(?:    status_code = (\d{3})\n)?', re.M)  # fmt: skip
+_BASE_STATUS = {"ConflictError": 409, "ObjectNotFound": 404}
+
+
+def _server_codes() -> dict[str, int | None]:
+    """code -> status of every error class the server's own modules (not its tests) define."""
+    found: dict[str, int | None] = {}
+    for path in ROOT.glob("*/**/*.py"):
+        parts = path.relative_to(ROOT).parts
+        if parts[0] in {"client", "tests", "bench", "scripts", ".venv", "node_modules"}:
+            continue
+        if "tests" in parts or "migrations" in parts:
+            continue
+        for match in _SERVER_CODE.finditer(path.read_text()):
+            base, code, status = match.groups()
+            found[code] = int(status) if status else _BASE_STATUS.get(base)
+    return found
+
+
+def test_every_code_the_server_defines_has_its_class_under_its_status():
+    codes = _server_codes()
+    assert {"DEPLOYMENT_NOT_FOUND", "OPERATION_NOT_CANCELABLE", "ORDER_NOT_FOUND"} <= set(codes)
+    for code, status in codes.items():
+        cls = ERROR_CLASSES.get(code)
+        assert cls is not None, f"no exception class for the server's {code}"
+        if status is not None:
+            assert cls.status_code == status, f"{code}: {cls.__name__} is {cls.status_code}"
+
+
 def _error(status, code, details=None, headers=None):
     body = {"error": {"code": code, "message": "m", "details": details, "request_id": "r1"}}
     return error_from_response(status=status, body=body, headers=headers or {})

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from trading_client import Backoff, StreamError, Subscription
+from trading_client.models import Order, Quote
 
 CENT = Decimal("0.01")
 
@@ -42,6 +43,10 @@ async def test_snapshot_updates_and_an_exact_resume_after_a_drop(server):
             messages, lambda m: m.type == "update" and m.data["id"] == first.id, "the order"
         )
         assert Decimal(created.data["quantity"]) == Decimal("1")
+        assert all(isinstance(order, Order) for order in snapshot.parsed["orders"])
+        typed = created.parsed
+        assert isinstance(typed, Order)
+        assert (typed.id, typed.quantity, typed.limit_price) == (first.id, 1, first.limit_price)
         seq_before_drop = stream.last_seq[("orders", account)]
 
         # The socket dies; while the client is away, two orders are placed and one canceled.
@@ -79,3 +84,44 @@ async def test_a_simple_key_cannot_open_a_stream(server):
                 lambda m: True,
                 "anything",
             )
+
+
+async def test_quotes_come_as_typed_quotes(server):
+    async with server.async_client("stream") as client:
+        stream = client.stream([Subscription("quotes", symbols=("AAPL",))])
+        messages = stream.__aiter__()
+        update = await _next(messages, lambda m: m.type == "update", "a quote update")
+        await stream.aclose()
+
+    quote = update.parsed
+    assert isinstance(quote, Quote)
+    assert quote.symbol == "AAPL"
+    assert isinstance(quote.bid, Decimal)
+    assert quote.ask >= quote.bid
+    assert quote.timestamp.tzinfo is not None
+
+
+async def test_a_resume_past_the_servers_log_gets_a_resync_snapshot_then_updates(server):
+    rest = server.client("stream")
+    account = server.accounts["Cl-Stream"]
+    async with server.async_client("stream") as client:
+        stream = client.stream(
+            [Subscription("orders", account=account)], backoff=Backoff(base=0.05, cap=0.2)
+        )
+        messages = stream.__aiter__()
+        first = await _next(messages, lambda m: m.type == "snapshot", "the snapshot")
+        assert not first.resync
+        # A seq the server never issued, as after its log was wiped: it cannot replay from there.
+        stream.last_seq[("orders", account)] = 10**9
+        await stream.drop()
+
+        resync = await _next(messages, lambda m: True, "the resync snapshot")
+        assert (resync.type, resync.resync) == ("snapshot", True)
+        assert stream.last_seq[("orders", account)] == resync.seq < 10**9
+        placed = await asyncio.to_thread(_place, rest)
+        update = await _next(
+            messages, lambda m: m.type == "update" and m.data["id"] == placed.id, "the new order"
+        )
+        assert update.seq > resync.seq
+        await asyncio.to_thread(rest.orders.cancel, placed.id)
+        await stream.aclose()

@@ -8,9 +8,9 @@
             print(fill.price, fill.quantity)
 
 Groups: `system`, `api_keys`, `market`, `orders`, `fills`, `portfolio`, `analytics`,
-`signals`, `risk`, `config`, `overrides`, `trading`, `audit`. Each lives in its own module under
-`trading_client.resources`; new groups (strategies, backtests, operations, deployments) and the
-WebSocket stream are added the same way.
+`signals`, `risk`, `config`, `overrides`, `trading`, `audit`, `backtests` (strategies, backtests,
+sweeps), `operations` and `deployments`. Each lives in its own module under
+`trading_client.resources`; `AsyncClient.stream()` follows the WebSocket stream.
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ from trading_client.resources.analytics import (
 from trading_client.resources.api_keys import ApiKeysResource, AsyncApiKeysResource
 from trading_client.resources.audit import AsyncAuditResource, AuditResource
 from trading_client.resources.backtests import AsyncBacktestsResource, BacktestsResource
+from trading_client.resources.deployments import AsyncDeploymentsResource, DeploymentsResource
 from trading_client.resources.market import AsyncMarketResource, MarketResource
+from trading_client.resources.operations import AsyncOperationsResource, OperationsResource
 from trading_client.resources.orders import (
     AsyncFillsResource,
     AsyncOrdersResource,
@@ -130,6 +132,8 @@ class Client:
         self.trading = TradingResource(transport)
         self.audit = AuditResource(transport)
         self.backtests = BacktestsResource(transport)
+        self.operations = OperationsResource(transport)
+        self.deployments = DeploymentsResource(transport)
 
     @property
     def auth(self) -> Auth | None:
@@ -239,6 +243,8 @@ class AsyncClient:
         self.trading = AsyncTradingResource(transport)
         self.audit = AsyncAuditResource(transport)
         self.backtests = AsyncBacktestsResource(transport)
+        self.operations = AsyncOperationsResource(transport)
+        self.deployments = AsyncDeploymentsResource(transport)
 
     @property
     def auth(self) -> Auth | None:

@@ -332,6 +332,26 @@ class OverrideNotFoundError(NotFoundError):
     code_name = "OVERRIDE_NOT_FOUND"
 
 
+class StrategyNotFoundError(NotFoundError):
+    code_name = "STRATEGY_NOT_FOUND"
+
+
+class BacktestNotFoundError(NotFoundError):
+    code_name = "BACKTEST_NOT_FOUND"
+
+
+class SweepNotFoundError(NotFoundError):
+    code_name = "SWEEP_NOT_FOUND"
+
+
+class OperationNotFoundError(NotFoundError):
+    code_name = "OPERATION_NOT_FOUND"
+
+
+class DeploymentNotFoundError(NotFoundError):
+    code_name = "DEPLOYMENT_NOT_FOUND"
+
+
 # 409
 
 
@@ -352,6 +372,20 @@ class InvalidOrderStateError(ConflictError):
 
 class OrderNotCancelableError(ConflictError):
     code_name = "ORDER_NOT_CANCELABLE"
+
+
+class OrderNotModifiableError(ConflictError):
+    code_name = "ORDER_NOT_MODIFIABLE"
+
+
+class VenueFencedError(ConflictError):
+    """A venue whose epoch is no longer the current one tried to act: another venue leads."""
+
+    code_name = "VENUE_FENCED"
+
+
+class PositionAlreadyClosingError(ConflictError):
+    code_name = "POSITION_ALREADY_CLOSING"
 
 
 class FillRefusedError(ConflictError):
@@ -399,6 +433,22 @@ class OverrideNotRevocableError(ConflictError):
     code_name = "OVERRIDE_NOT_REVOCABLE"
 
 
+class OperationNotCancelableError(ConflictError):
+    """The operation has finished: there is nothing to cancel."""
+
+    code_name = "OPERATION_NOT_CANCELABLE"
+
+
+class InvalidOperationStateError(ConflictError):
+    code_name = "INVALID_OPERATION_STATE"
+
+
+class InvalidDeploymentStateError(ConflictError):
+    """The deployment's lifecycle has no such move (a stopped deployment is final)."""
+
+    code_name = "INVALID_DEPLOYMENT_STATE"
+
+
 # 412
 
 
@@ -427,6 +477,14 @@ class ApplicationError(UnprocessableError):
 
 class IdempotencyKeyReusedError(UnprocessableError):
     code_name = "IDEMPOTENCY_KEY_REUSED"
+
+
+class BacktestNoDataError(UnprocessableError):
+    code_name = "BACKTEST_NO_DATA"
+
+
+class BacktestTooLargeError(UnprocessableError):
+    code_name = "BACKTEST_TOO_LARGE"
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,13 @@ from typing import TYPE_CHECKING, Any
 
 from trading_client.auth import JWTAuth, _SignedAuth
 from trading_client.errors import ConfigurationError, TradingError
+from trading_client.models._base import Model, parse_list
+from trading_client.models.analytics import Signal
+from trading_client.models.backtests import Operation
+from trading_client.models.deployments import Deployment
+from trading_client.models.market import Quote
+from trading_client.models.orders import Fill, Order
+from trading_client.models.portfolio import Balance, Position
 
 if TYPE_CHECKING:
     from trading_client.client import AsyncClient
@@ -33,6 +40,17 @@ ACCOUNT_CHANNELS = frozenset(
     {"orders", "fills", "positions", "balances", "portfolio", "risk", "operations", "signals",
      "deployments"}
 )  # fmt: skip
+# The model of each account channel's objects, under the key its snapshot lists them by.
+ACCOUNT_MODELS: dict[str, type[Model]] = {
+    "orders": Order,
+    "fills": Fill,
+    "positions": Position,
+    "balances": Balance,
+    "operations": Operation,
+    "deployments": Deployment,
+    "signals": Signal,
+}
+MARKET_MODELS: dict[str, type[Model]] = {"quotes": Quote}
 # Close codes after which reconnecting helps; 4401 (bad or revoked credential) is final.
 RETRY_CLOSE_CODES = frozenset({1001, 1006, 1011, 1012, 1013, 4408, 4503})
 
@@ -87,6 +105,24 @@ class StreamMessage:
     resync: bool = False
     gap: int = 0
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def parsed(self) -> Any:
+        """`data` as the client's models: an update of an account channel is one model (an
+        `Order` on `orders`, a `Fill` on `fills`, ...); a snapshot maps its key to a list of
+        them (`{"orders": [Order, ...]}`; `portfolio`: balances and positions); `quotes` give a
+        `Quote`. Channels without a model here (`risk`, `trades`, `orderbook`, `candles`) give
+        `data` as sent."""
+        if self.channel in MARKET_MODELS and isinstance(self.data, dict):
+            return MARKET_MODELS[self.channel].from_dict(self.data)
+        if self.type == "snapshot" and isinstance(self.data, dict):
+            return {
+                key: parse_list(ACCOUNT_MODELS[key], value) if key in ACCOUNT_MODELS else value
+                for key, value in self.data.items()
+            }
+        if self.type == "update" and self.channel in ACCOUNT_MODELS:
+            return ACCOUNT_MODELS[self.channel].from_dict(self.data)
+        return self.data
 
     @classmethod
     def from_wire(cls, body: dict[str, Any], *, gap: int = 0) -> StreamMessage:

@@ -516,7 +516,7 @@ def _backtest(client: Client, args: argparse.Namespace) -> Output:
     show = sys.stderr.isatty() or args.progress
     clock = time.monotonic
     deadline = clock() + args.wait
-    operation = client.backtests.operation(started.operation_id)
+    operation = client.operations.get(started.operation_id)
     while not operation.finished:
         if show:
             bar = progress_bar(operation.progress.percentage, operation.progress.phase)
@@ -526,7 +526,7 @@ def _backtest(client: Client, args: argparse.Namespace) -> Output:
                 f"backtest {started.backtest_id} still {operation.status} after {args.wait} s"
             )
         time.sleep(0.2)  # the pace of the bar's redraw, not a synchronisation
-        operation = client.backtests.operation(started.operation_id)
+        operation = client.operations.get(started.operation_id)
     if show:
         print(f"\r{progress_bar(Decimal(100), operation.status)}", file=sys.stderr)
     result = client.backtests.get(started.backtest_id)

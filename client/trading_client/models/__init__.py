@@ -4,6 +4,17 @@ from trading_client.models._base import Model
 from trading_client.models.analytics import Performance, Signal, Trade
 from trading_client.models.api_keys import ApiKey, CreatedApiKey
 from trading_client.models.audit import AuditEntry, AuditVerification
+from trading_client.models.backtests import (
+    Backtest,
+    BacktestStarted,
+    Operation,
+    OperationMetrics,
+    Progress,
+    Strategy,
+    Sweep,
+    SweepStarted,
+)
+from trading_client.models.deployments import Deployment
 from trading_client.models.market import (
     BookLevel,
     Candle,
@@ -61,6 +72,8 @@ __all__ = [
     "ApiKey",
     "AuditEntry",
     "AuditVerification",
+    "Backtest",
+    "BacktestStarted",
     "Balance",
     "BookLevel",
     "CancelResult",
@@ -72,6 +85,7 @@ __all__ = [
     "Connections",
     "CreatedApiKey",
     "CredentialInfo",
+    "Deployment",
     "DrawdownPoint",
     "DrawdownZone",
     "EngineStatus",
@@ -83,6 +97,8 @@ __all__ = [
     "Instrument",
     "ItemError",
     "Model",
+    "Operation",
+    "OperationMetrics",
     "Order",
     "OrderBook",
     "OrderEvent",
@@ -91,6 +107,7 @@ __all__ = [
     "Portfolio",
     "Position",
     "PreviewViolation",
+    "Progress",
     "Quote",
     "Quotes",
     "RiskConfig",
@@ -99,6 +116,9 @@ __all__ = [
     "RiskSummary",
     "Signal",
     "Status",
+    "Strategy",
+    "Sweep",
+    "SweepStarted",
     "TokenPair",
     "Trade",
     "TradingState",

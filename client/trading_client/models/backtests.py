@@ -1,4 +1,4 @@
-"""Strategies, backtests and long operations (progress, status, result)."""
+"""Strategies, backtests, sweeps and long operations (progress, status, result, metrics)."""
 
 from __future__ import annotations
 
@@ -34,13 +34,23 @@ class Progress(Model):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Operation(Model):
+class _Tracked(Model):
+    """What every view of a long operation carries: its status and progress."""
+
+    status: str
+    progress: Progress
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+
+@dataclass(frozen=True, kw_only=True)
+class Operation(_Tracked):
     """A long job (a backtest, a sweep, ...) and where it is."""
 
     id: int
     type: str
-    status: str
-    progress: Progress
     error: str | None = None
     result: Any = None
     parent: int | None = None
@@ -49,10 +59,6 @@ class Operation(Model):
     started_at: datetime | None = None
     finished_at: datetime | None = None
     heartbeat_at: datetime | None = None
-
-    @property
-    def finished(self) -> bool:
-        return self.status in FINISHED
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -64,24 +70,28 @@ class BacktestStarted(Model):
 
 
 @dataclass(frozen=True, kw_only=True)
-class Backtest(Model):
-    """A backtest, its statistics (strings of the server, as Decimal) and, in detail, its
-    curves and trades (raw JSON in `extra`)."""
+class _Run(_Tracked):
+    """A backtest or a sweep: a strategy over a symbol's bars, run by an operation."""
 
     id: int
     operation_id: int
-    status: str
-    progress: Progress
     strategy: str
     symbol: str
     interval: str
-    error: str | None = None
-    parameters: dict[str, Any] | None = None
-    initial_capital: Decimal | None = None
+    error: Any = None
     start: datetime | None = None
     end: datetime | None = None
-    bars: int | None = None
     created_at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Backtest(_Run):
+    """A backtest, its statistics (strings of the server, as Decimal) and, in detail, its
+    curves and trades (raw JSON in `extra`)."""
+
+    parameters: dict[str, Any] | None = None
+    initial_capital: Decimal | None = None
+    bars: int | None = None
     finished_at: datetime | None = None
     total_return_pct: Decimal | None = None
     cagr_pct: Decimal | None = None
@@ -94,7 +104,38 @@ class Backtest(Model):
     total_trades: int | None = None
     final_equity: Decimal | None = None
     total_fees: Decimal | None = None
+    commission: Decimal | None = None
+    slippage_bps: Decimal | None = None
+    sweep: int | None = None
+    #: In a sweep's results: its place by the sweep's `rank_by` (1 is best).
+    rank: int | None = None
 
-    @property
-    def finished(self) -> bool:
-        return self.status in FINISHED
+
+@dataclass(frozen=True, kw_only=True)
+class OperationMetrics(_Tracked):
+    """A long operation's own figures (`metrics`), partial while it runs."""
+
+    id: int
+    type: str
+    metrics: dict[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SweepStarted(Model):
+    """The answer to starting a sweep (202): one parent operation, one backtest per
+    combination of the grid."""
+
+    operation_id: int
+    sweep_id: int
+    backtest_ids: list[int]
+    combinations: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sweep(_Run):
+    """A parameter sweep and its backtests ranked best first by `rank_by` (unfinished last)."""
+
+    grid: dict[str, Any]
+    rank_by: str
+    combinations: int
+    results: list[Backtest]

@@ -2,10 +2,12 @@
 
 Starts `manage.py serve` on a fresh SQLite database, measures a legitimate caller's
 `GET /api/v1/balances` latency alone (the baseline), then again while another loopback address
-(127.0.0.2) floods `POST /api/v1/orders` with a wrong API key and a 64 KB body. Prints the
-caller's p50/p99 and the ratio to the baseline, what the flood got back, and the audit rows and
-database growth it cost. `--compare ROOT` runs the same against another checkout of the project
-(e.g. the commit before the flood limits) in the same run.
+(127.0.0.2) floods `POST /api/v1/orders` with a wrong API key and a 64 KB body. The flood runs in
+a process of its own (threads of one attacker), so that the caller's client shares no interpreter
+with it. Prints the caller's p50/p99 and the ratio to the baseline, what the flood got back, the
+server's CPU seconds per phase, and the audit rows and database growth it cost. `--compare ROOT`
+runs the same against another checkout of the project (e.g. the commit before the refusal in
+front of Django) in the same run.
 
     .venv/bin/python bench/bench_flood.py [--seconds 10] [--compare /path/to/old/checkout]
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import secrets
 import signal
@@ -53,7 +56,7 @@ def _legit(base: str, headers: dict, seconds: float) -> list[float]:
     return samples
 
 
-def _flood(base: str, stop: threading.Event, statuses: Counter) -> None:
+def _flood(base: str, stop, statuses: Counter, up) -> None:
     transport = httpx.HTTPTransport(local_address="127.0.0.2")
     headers = {"Authorization": "Api-Key kflood.wrong", "Content-Type": "application/json"}
     with httpx.Client(base_url=base, transport=transport, headers=headers, timeout=30) as client:
@@ -62,6 +65,26 @@ def _flood(base: str, stop: threading.Event, statuses: Counter) -> None:
                 statuses[client.post("/api/v1/orders", content=BODY).status_code] += 1
             except httpx.HTTPError:
                 statuses["error"] += 1
+            up.set()
+
+
+def _attacker(base: str, flooders: int, stop, up, results) -> None:
+    """One attacking process: `flooders` threads flooding until `stop`; puts what they got."""
+    statuses: Counter = Counter()
+    threads = [
+        threading.Thread(target=_flood, args=(base, stop, statuses, up)) for _ in range(flooders)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    results.put(dict(statuses))
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run(root: Path, seconds: float, flooders: int) -> dict:
@@ -102,21 +125,24 @@ def run(root: Path, seconds: float, flooders: int) -> dict:
         try:
             wait_until_up(base, server)
             _legit(base, headers, 1.0)  # warm-up
+            cpu_before = _cpu_seconds(server.pid)
             alone = _legit(base, headers, seconds)
+            cpu_alone = _cpu_seconds(server.pid) - cpu_before
             rows_before = _audit_rows(database)
             size_before = _size(database)
-            stop, statuses = threading.Event(), Counter()
-            threads = [
-                threading.Thread(target=_flood, args=(base, stop, statuses))
-                for _ in range(flooders)
-            ]
-            for thread in threads:
-                thread.start()
+            spawn = multiprocessing.get_context("spawn")
+            stop, up, results = spawn.Event(), spawn.Event(), spawn.Queue()
+            attacker = spawn.Process(target=_attacker, args=(base, flooders, stop, up, results))
             began = time.monotonic()
+            attacker.start()
+            if not up.wait(timeout=60):
+                raise SystemExit("the flood got no answer within 60 s")
+            cpu_before = _cpu_seconds(server.pid)
             flooded = _legit(base, headers, seconds)
+            cpu_flooded = _cpu_seconds(server.pid) - cpu_before
             stop.set()
-            for thread in threads:
-                thread.join()
+            statuses = Counter(results.get(timeout=60))
+            attacker.join(timeout=30)
             elapsed = time.monotonic() - began
         finally:
             os.killpg(server.pid, signal.SIGTERM)
@@ -124,6 +150,9 @@ def run(root: Path, seconds: float, flooders: int) -> dict:
         return {
             "alone": alone,
             "flooded": flooded,
+            "cpu_alone": cpu_alone,
+            "cpu_flooded": cpu_flooded,
+            "seconds": seconds,
             "statuses": statuses,
             "flood_rps": sum(statuses.values()) / elapsed,
             "audit_rows": _audit_rows(database) - rows_before,
@@ -153,6 +182,10 @@ def _report(name: str, result: dict) -> None:
     )
     print(f"  flood answered {result['flood_rps']:7.1f} req/s ({statuses})")
     print(
+        f"  server CPU seconds per phase: alone {result['cpu_alone']:.2f}, "
+        f"flooded {result['cpu_flooded']:.2f} (of {result['seconds']:g} s)"
+    )
+    print(
         f"  audit rows written during the flood: {result['audit_rows']}, "
         f"database growth {result['growth_mb']:.2f} MB"
     )
@@ -166,7 +199,7 @@ def main() -> None:
     args = parser.parse_args()
     print(
         f"one daphne process (embedded, SQLite), loopback; {args.flooders} flooding threads "
-        f"from 127.0.0.2, {args.seconds:g} s per phase"
+        f"in one process from 127.0.0.2, {args.seconds:g} s per phase"
     )
     if args.compare:
         _report(

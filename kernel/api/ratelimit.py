@@ -229,20 +229,18 @@ def pre_auth_refusal(request: HttpRequest) -> dict | None:
 
     Two budgets, checked before any credential is looked at: every request of a client IP
     (`RATE_LIMIT_IP`), and the refused credentials of an IP or a key id
-    (`RATE_LIMIT_AUTH_FAILURES`): past it, the source gets 429 until the window ends.
+    (`RATE_LIMIT_AUTH_FAILURES`): past it, the source gets 429 until the window ends. The
+    usage's "source" names the refused IP or key id ("ip:<address>", "key:<key id>").
     """
+    ip_key = f"ip:{client_ip(request)}"
     ip_usage = _usage(
-        request,
-        rate_class="ip",
-        key=f"ip:{client_ip(request)}",
-        rate=settings.RATE_LIMIT_IP,
-        increment=True,
+        request, rate_class="ip", key=ip_key, rate=settings.RATE_LIMIT_IP, increment=True
     )
     if ip_usage is not None and ip_usage["should_limit"]:
-        return ip_usage
+        return {**ip_usage, "source": ip_key}
     rate = settings.RATE_LIMIT_AUTH_FAILURES
     for key in _failure_keys(request):
         usage = _usage(request, rate_class="auth-failures", key=key, rate=rate, increment=False)
         if usage is not None and usage["count"] >= usage["limit"]:
-            return usage
+            return {**usage, "source": key}
     return None

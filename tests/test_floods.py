@@ -10,7 +10,8 @@ import time
 
 import pytest
 from asgiref.sync import async_to_sync
-from django.core.signals import request_started
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.http import HttpResponse
 from rest_framework.test import APIClient
 
@@ -187,9 +188,16 @@ def _wsgi(path, *, ip, headers=None, body=b""):
     def start_response(status, response_headers, exc_info=None):
         started["status"], started["headers"] = status, response_headers
 
-    chunks = wsgi_application(environ, start_response)
-    content = b"".join(chunks)
-    getattr(chunks, "close", lambda: None)()
+    # As Django's test client does: the test's connection (and its transaction) stays open.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        chunks = wsgi_application(environ, start_response)
+        content = b"".join(chunks)
+        getattr(chunks, "close", lambda: None)()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
     response = HttpResponse(content, status=int(started["status"].split()[0]))
     for name, value in started["headers"]:
         response.headers[name] = value

@@ -45,11 +45,16 @@ def test_refused_credentials_lock_the_source_out_after_the_limit(settings, reade
 def test_guessing_one_key_from_many_addresses_locks_that_key_id(settings, trader, account):
     settings.RATE_LIMIT_AUTH_FAILURES = "3/d"
     api_key, secret = key_make(user=trader, account=account, scopes=("read",))
+    # The key id is then refused from anywhere for the rest of the window, the right secret too.
+    _guess_until_locked(api_key, secret)
+
+
+def _guess_until_locked(api_key, secret) -> None:
+    """Three wrong secrets for the key from three addresses, then the owner's 429 (the guard)."""
     for n in range(3):
         guesser = _client(f"203.0.113.{n}")
         guesser.credentials(HTTP_AUTHORIZATION=f"Api-Key {api_key.key_id}.wrong")
         assert guesser.get("/api/v1/balances").status_code == 401
-    # The key id is now refused from anywhere for the rest of the window, the right secret too.
     owner = simple_client(api_key, secret)
     assert owner.get("/api/v1/balances").status_code == 429
 
@@ -291,12 +296,7 @@ def test_a_locked_key_id_is_refused_in_front_of_django_from_any_address(
     gate_settings, trader, account, django_started
 ):
     api_key, secret = key_make(user=trader, account=account, scopes=("read",))
-    for n in range(3):
-        guesser = _client(f"203.0.113.{n}")
-        guesser.credentials(HTTP_AUTHORIZATION=f"Api-Key {api_key.key_id}.wrong")
-        assert guesser.get("/api/v1/balances").status_code == 401
-    owner = simple_client(api_key, secret)
-    assert owner.get("/api/v1/balances").status_code == 429  # the guard, inside Django
+    _guess_until_locked(api_key, secret)
     started = len(django_started)
     good = {"HTTP_AUTHORIZATION": f"Api-Key {api_key.key_id}.{secret}"}
     assert _wsgi("/api/v1/balances", ip="192.0.2.77", headers=good).status_code == 429

@@ -341,3 +341,13 @@ def test_asgi_sends_a_held_source_its_429_after_the_delay(gate_settings):
     began = time.monotonic()
     assert asgi("/api/v1/balances", ip=ATTACKER).status_code == 429
     assert time.monotonic() - began >= 0.2
+
+
+def test_a_shorter_lock_does_not_cut_a_longer_hold_short(settings):
+    settings.RATE_LIMIT_LOCAL_HOLD_SECONDS = 5
+    now = [2_000_000.0]
+    book = Lockouts(clock=lambda: now[0])
+    book.hold("ip:192.0.2.5", window_end=now[0] + 60, limit=20)  # refused credentials
+    book.hold("ip:192.0.2.5", window_end=now[0] + 1, limit=200)  # the same IP over its rate
+    now[0] += 2
+    assert book.refusal(["ip:192.0.2.5"]).limit == 20

@@ -15,12 +15,13 @@ The copy here is only a cache of the shared decision:
   `RATE_LIMIT_LOCAL_HOLD_SECONDS` without asking the shared limiter again, so a lock lifted early
   in the cache (an operator deleting the counters) is still applied here for at most that long.
 
-Under ASGI (daphne: `manage.py serve`, the services web) the 429 of a held source is sent after
-`RATE_LIMIT_REFUSAL_DELAY_SECONDS` (never past the lock's end): the wait costs the event loop
-nothing, and it stops a locked-out client that does not honour `Retry-After` from turning the
-cheaper refusal into more requests on each connection. At most `MAX_DELAYED` answers wait at once
-per process; past that they are sent at once. Under WSGI (gunicorn: `manage.py serve_http`) the
-answer is never delayed, since a waiting answer would hold one of the worker's threads.
+Under ASGI (daphne, `manage.py serve`: the embedded server, the services mode's WebSocket process)
+the 429 of a held source is sent after `RATE_LIMIT_REFUSAL_DELAY_SECONDS` (never past the lock's
+end): the wait costs the event loop nothing, and it stops a locked-out client that does not honour
+`Retry-After` from turning the cheaper refusal into more requests on each connection. At most
+`MAX_DELAYED` answers wait at once per process; past that they are sent at once. Under WSGI
+(gunicorn, `manage.py serve_http`: the services mode's HTTP) the answer is never delayed, since it
+would hold one of the worker's threads.
 """
 
 from __future__ import annotations
@@ -95,6 +96,9 @@ class Lockouts:
             limit=limit,
         )
         with self._lock:
+            held = self._holds.get(source)
+            if held is not None and held.hold_end >= entry.hold_end:
+                return  # an IP over its 1 s rate may also be locked for its refused credentials
             if len(self._holds) >= MAX_SOURCES:
                 self._holds = {k: v for k, v in self._holds.items() if v.hold_end > now}
                 if len(self._holds) >= MAX_SOURCES:

@@ -36,9 +36,8 @@ from types import SimpleNamespace
 from django.conf import settings
 
 from kernel.api.errors import error_body
-from kernel.api.ratelimit import HEADER_LIMIT, HEADER_REMAINING, HEADER_RESET, claimed_key_id
+from kernel.api.ratelimit import HEADER_LIMIT, HEADER_REMAINING, HEADER_RESET, failure_keys
 from kernel.api.renderers import json_dumps
-from kernel.identity import client_ip
 from kernel.request_context import request_id_for, request_id_var
 
 # Load-balancer probes are never refused for their rate.
@@ -65,16 +64,6 @@ class _Hold:
     window_end: float  # when the shared limiter's lock ends (wall clock, seconds)
     hold_end: float  # when this process asks the shared limiter again
     limit: int
-
-
-def failure_sources(meta: dict) -> list[str]:
-    """The sources a request is counted under before authentication: its client IP, and the API
-    key id it names if any (as "ip:<address>" and "key:<key id>")."""
-    request = SimpleNamespace(META=meta)
-    sources = [f"ip:{client_ip(request)}"]
-    if key_id := claimed_key_id(request):  # type: ignore[arg-type]
-        sources.append(f"key:{key_id}")
-    return sources
 
 
 class Lockouts:
@@ -139,7 +128,7 @@ def _refused(
     """The refusal, the 429's headers and body when the request's source is held, else None."""
     if not book or not path.startswith("/api/") or path in UNLIMITED_PATHS:
         return None
-    refusal = book.refusal(failure_sources(meta))
+    refusal = book.refusal(failure_keys(SimpleNamespace(META=meta)))  # type: ignore[arg-type]
     if refusal is None:
         return None
     request_id = request_id_for(meta.get("HTTP_X_REQUEST_ID"))

@@ -206,7 +206,9 @@ def claimed_key_id(request: HttpRequest) -> str:
     return key_id[:64]
 
 
-def _failure_keys(request: HttpRequest) -> list[str]:
+def failure_keys(request: HttpRequest) -> list[str]:
+    """The sources a request is counted under before authentication: "ip:<client IP>", and
+    "key:<key id>" when it names an API key (kernel.api.gate looks its lockouts up by them)."""
     keys = [f"ip:{client_ip(request)}"]
     if key_id := claimed_key_id(request):
         keys.append(f"key:{key_id}")
@@ -219,7 +221,7 @@ def auth_failure_count(request: HttpRequest) -> int:
     rate = settings.RATE_LIMIT_AUTH_FAILURES
     counts = [
         _usage(request, rate_class="auth-failures", key=key, rate=rate, increment=True)
-        for key in _failure_keys(request)
+        for key in failure_keys(request)
     ]
     return max((usage or {}).get("count", 1) for usage in counts)
 
@@ -239,7 +241,7 @@ def pre_auth_refusal(request: HttpRequest) -> dict | None:
     if ip_usage is not None and ip_usage["should_limit"]:
         return {**ip_usage, "source": ip_key}
     rate = settings.RATE_LIMIT_AUTH_FAILURES
-    for key in _failure_keys(request):
+    for key in failure_keys(request):
         usage = _usage(request, rate_class="auth-failures", key=key, rate=rate, increment=False)
         if usage is not None and usage["count"] >= usage["limit"]:
             return {**usage, "source": key}

@@ -9,6 +9,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from kernel.api.gate import GateASGI  # noqa: E402
 from streams.origin import StreamOriginValidator  # noqa: E402
 from trading_api.routing import websocket_urlpatterns  # noqa: E402
 
@@ -35,7 +36,8 @@ class EmbeddedEngineStarter:
 application = EmbeddedEngineStarter(
     ProtocolTypeRouter(
         {
-            "http": django_asgi_app,
+            # A source the rate limits have locked out is refused before Django (kernel.api.gate).
+            "http": GateASGI(django_asgi_app),
             "websocket": StreamOriginValidator(URLRouter(websocket_urlpatterns)),
         }
     )

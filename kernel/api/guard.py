@@ -7,6 +7,7 @@ answers with Django's HTML error pages, and that no API answer is cached by a br
 """
 
 import re
+import time
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
@@ -14,11 +15,10 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control
 
 from kernel.api.errors import error_response
+from kernel.api.gate import REFUSAL_MESSAGE, UNLIMITED_PATHS, lockouts
 from kernel.api.ratelimit import HEADER_RESET, pre_auth_refusal, rate_limit_headers
 
 _BRACKETS = re.compile(rb'"(?:[^"\\]|\\.)*"|[\[\]{}]')
-# Load-balancer probes are never refused for their rate.
-_UNLIMITED_PATHS = frozenset({"/api/v1/health"})
 _HTML_STATUS_CODES = {
     400: "MALFORMED_REQUEST",
     403: "PERMISSION_DENIED",
@@ -92,11 +92,16 @@ class RequestGuardMiddleware:
             return _too_large()
 
     def _refusal(self, request: HttpRequest) -> HttpResponse | None:
-        if request.path not in _UNLIMITED_PATHS and (usage := pre_auth_refusal(request)):
+        if request.path not in UNLIMITED_PATHS and (usage := pre_auth_refusal(request)):
             headers = rate_limit_headers(usage)
-            response = error_response(
-                "RATE_LIMITED", "Too many requests or refused credentials from this source.", 429
+            # The source's next requests to this process are refused in front of Django until
+            # the window ends (kernel.api.gate), without asking the cache again.
+            lockouts.hold(
+                usage["source"],
+                window_end=int(time.time()) + int(headers[HEADER_RESET]),
+                limit=usage["limit"],
             )
+            response = error_response("RATE_LIMITED", REFUSAL_MESSAGE, 429)
             for name, value in headers.items():
                 response[name] = value
             response["Retry-After"] = headers[HEADER_RESET]

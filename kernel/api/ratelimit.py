@@ -206,7 +206,9 @@ def claimed_key_id(request: HttpRequest) -> str:
     return key_id[:64]
 
 
-def _failure_keys(request: HttpRequest) -> list[str]:
+def failure_keys(request: HttpRequest) -> list[str]:
+    """The sources a request is counted under before authentication: "ip:<client IP>", and
+    "key:<key id>" when it names an API key (kernel.api.gate looks its lockouts up by them)."""
     keys = [f"ip:{client_ip(request)}"]
     if key_id := claimed_key_id(request):
         keys.append(f"key:{key_id}")
@@ -219,7 +221,7 @@ def auth_failure_count(request: HttpRequest) -> int:
     rate = settings.RATE_LIMIT_AUTH_FAILURES
     counts = [
         _usage(request, rate_class="auth-failures", key=key, rate=rate, increment=True)
-        for key in _failure_keys(request)
+        for key in failure_keys(request)
     ]
     return max((usage or {}).get("count", 1) for usage in counts)
 
@@ -229,20 +231,18 @@ def pre_auth_refusal(request: HttpRequest) -> dict | None:
 
     Two budgets, checked before any credential is looked at: every request of a client IP
     (`RATE_LIMIT_IP`), and the refused credentials of an IP or a key id
-    (`RATE_LIMIT_AUTH_FAILURES`): past it, the source gets 429 until the window ends.
+    (`RATE_LIMIT_AUTH_FAILURES`): past it, the source gets 429 until the window ends. The
+    usage's "source" names the refused IP or key id ("ip:<address>", "key:<key id>").
     """
+    ip_key = f"ip:{client_ip(request)}"
     ip_usage = _usage(
-        request,
-        rate_class="ip",
-        key=f"ip:{client_ip(request)}",
-        rate=settings.RATE_LIMIT_IP,
-        increment=True,
+        request, rate_class="ip", key=ip_key, rate=settings.RATE_LIMIT_IP, increment=True
     )
     if ip_usage is not None and ip_usage["should_limit"]:
-        return ip_usage
+        return {**ip_usage, "source": ip_key}
     rate = settings.RATE_LIMIT_AUTH_FAILURES
-    for key in _failure_keys(request):
+    for key in failure_keys(request):
         usage = _usage(request, rate_class="auth-failures", key=key, rate=rate, increment=False)
         if usage is not None and usage["count"] >= usage["limit"]:
-            return usage
+            return {**usage, "source": key}
     return None

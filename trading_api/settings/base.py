@@ -362,6 +362,11 @@ CONTENT_SECURITY_POLICY = {
 # and per key id (past it, the source gets 429 until the window ends).
 RATE_LIMIT_IP = env.str("RATE_LIMIT_IP", default="200/s")
 RATE_LIMIT_AUTH_FAILURES = env.str("RATE_LIMIT_AUTH_FAILURES", default="20/m")
+# A source the shared limiter has refused is then refused by each process in front of Django
+# until its window ends, asking the shared limiter again at least this often; under ASGI its 429
+# is sent after the delay (never past the lock's end). See kernel/api/gate.py.
+RATE_LIMIT_LOCAL_HOLD_SECONDS = env.float("RATE_LIMIT_LOCAL_HOLD_SECONDS", default=5.0)
+RATE_LIMIT_REFUSAL_DELAY_SECONDS = env.float("RATE_LIMIT_REFUSAL_DELAY_SECONDS", default=1.0)
 RATELIMIT_USE_CACHE = "default"
 RATELIMIT_CACHE_PREFIX = "rl:"
 # Idempotency keys live 24 h; a claim still in flight after the lease is taken as abandoned.

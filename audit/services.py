@@ -231,7 +231,14 @@ def audit_record(
     )
 
 
-def _state_change(action, object_type, object_id, before, after, account_id) -> dict[str, Any]:
+def _state_change(
+    action: str,
+    object_type: str,
+    object_id: str | int | None,
+    before: dict | None,
+    after: dict | None,
+    account_id: int | None,
+) -> dict[str, Any]:
     return {
         "kind": AuditKind.STATE_CHANGE,
         "action": action,

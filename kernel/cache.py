@@ -22,10 +22,10 @@ class ReusingRedisCacheClient(RedisCacheClient):
         self._redis_clients: dict[int, object] = {}
 
     def get_client(self, key=None, *, write=False):
-        pool = self._get_connection_pool(write)
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
         client = self._redis_clients.get(id(pool))
         if client is None:
-            client = self._redis_clients.setdefault(id(pool), self._client(connection_pool=pool))
+            client = self._redis_clients.setdefault(id(pool), self._client(connection_pool=pool))  # type: ignore[attr-defined]
         return client
 
 

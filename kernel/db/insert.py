@@ -8,8 +8,11 @@ on the insert. `rows_insert` writes the same column values, prepared by each fie
 """
 
 from functools import cache
+from typing import TypeVar
 
 from django.db import connection, models
+
+M = TypeVar("M", bound=models.Model)
 
 
 @cache
@@ -17,17 +20,17 @@ def _statement(model: type[models.Model], rows: int) -> tuple[str, tuple[models.
     meta = model._meta
     fields = tuple(field for field in meta.concrete_fields if not field.primary_key)
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
+    columns = ", ".join(quote(str(field.column)) for field in fields)
     placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
     values = ", ".join([placeholders] * rows)
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values} "  # noqa: S608
-        f"RETURNING {quote(meta.pk.column)}"
+        f"RETURNING {quote(str(meta.pk.column))}"
     )
     return sql, fields
 
 
-def rows_insert(objects: list[models.Model]) -> list[models.Model]:
+def rows_insert(objects: list[M]) -> list[M]:
     """INSERT `objects` (all of one model, primary keys unset) in one statement, in order; set
     their primary keys and return them."""
     if not objects:

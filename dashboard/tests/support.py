@@ -4,7 +4,7 @@ import re
 from decimal import Decimal
 
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.harness import ROOT, Stack
 
@@ -101,22 +101,30 @@ def preview_then_place_market_order(page: Page) -> None:
     screenshot(page, "overview")
 
 
-def far_limit_price(stack: Stack, symbol: str = "AAPL") -> str:
+def far_limit_price(stack: Stack, symbol: str = "AAPL", factor: str = "0.8") -> str:
     token = api_token(stack, stack.username, stack.password)
     quote = httpx.get(
         f"{stack.base_url}/api/v1/quotes/{symbol}", headers={"Authorization": f"Bearer {token}"}
     ).json()
-    return str((Decimal(quote["bid"]) * Decimal("0.8")).quantize(Decimal("0.01")))
+    return str((Decimal(quote["bid"]) * Decimal(factor)).quantize(Decimal("0.01")))
 
 
-def cancel_an_order(page: Page, stack: Stack) -> None:
-    ticket(page, order_type="limit", quantity="3", limit=far_limit_price(stack))
+def place_resting_limit(page: Page, stack: Stack, quantity: str = "3") -> Locator:
+    """Place a buy limit 20 % under the bid from the ticket; return its open-orders row."""
+    ticket(page, order_type="limit", quantity=quantity, limit=far_limit_price(stack))
     page.click("#t-preview")
     expect(page.locator("#t-preview-result .verdict")).to_have_text("Risk verdict: accepted")
     page.click("#t-confirm")
-    row = page.locator("#orders-table tbody tr").filter(has_text="limit")
-    expect(row).to_have_count(1)
+    expect(page.locator("#t-result")).to_contain_text(f"buy {quantity} AAPL")
+    order_id = re.search(r"Order (\d+):", page.locator("#t-result").inner_text())
+    assert order_id, page.locator("#t-result").inner_text()
+    row = page.locator(f'#orders-table tbody tr[data-order-id="{order_id.group(1)}"]')
     expect(row).to_contain_text("open")
+    return row
+
+
+def cancel_an_order(page: Page, stack: Stack) -> None:
+    row = place_resting_limit(page, stack)
     screenshot(page, "orders")
     row.get_by_role("button", name="Cancel").click()
     expect(row).to_have_count(0)

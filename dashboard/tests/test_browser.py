@@ -7,8 +7,11 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from dashboard.tests.support import (
+    api_token,
     backtest_runs_to_its_chart,
     cancel_an_order,
+    far_limit_price,
+    place_resting_limit,
     preview_then_place_market_order,
     quote_ticks,
     screenshot,
@@ -66,6 +69,106 @@ def test_preview_then_place_an_order_and_see_it_fill_and_the_position(page: Page
 def test_cancel_an_open_order(page: Page, dashboard_stack):
     sign_in(page, dashboard_stack)
     cancel_an_order(page, dashboard_stack)
+
+
+def test_modify_an_open_order_with_if_match_then_find_it_in_the_history(
+    page: Page, dashboard_stack
+):
+    sign_in(page, dashboard_stack)
+    row = place_resting_limit(page, dashboard_stack, quantity="3")
+    order_id = row.get_attribute("data-order-id")
+    price = far_limit_price(dashboard_stack, factor="0.7")
+    # when the order is modified from its row: quantity and limit price
+    row.get_by_role("button", name="Modify").click()
+    expect(page.locator("#m-version")).to_contain_text("version 1")
+    page.fill("#m-quantity", "4")
+    page.fill("#m-limit", price)
+    page.click("#m-submit")
+    # then the row shows the new terms, without a reload
+    expect(page.locator("#modify-dialog")).to_be_hidden()
+    expect(row.locator("td").nth(4)).to_have_text("4")
+    expect(row.locator("td").nth(6)).to_have_text(price)
+    # given the dialog open on version 2 while someone else modifies the order (version 3)
+    row.get_by_role("button", name="Modify").click()
+    expect(page.locator("#m-version")).to_contain_text("version 2")
+    token = api_token(dashboard_stack, dashboard_stack.username, dashboard_stack.password)
+    changed = httpx.patch(
+        f"{dashboard_stack.base_url}/api/v1/orders/{order_id}",
+        json={"quantity": "5"},
+        headers={"Authorization": f"Bearer {token}", "If-Match": "2"},
+    )
+    assert changed.status_code == 200, changed.text
+    # when this user submits: If-Match 2 is refused with the API's message, nothing is lost
+    page.fill("#m-quantity", "6")
+    page.click("#m-submit")
+    refused = f"Order {order_id} is at version 3, not 2"
+    expect(page.locator("#modify-error")).to_contain_text(refused)
+    expect(row.locator("td").nth(4)).to_have_text("5")
+    # and submitting again, now on version 3, goes through
+    page.click("#m-submit")
+    expect(page.locator("#modify-dialog")).to_be_hidden()
+    expect(row.locator("td").nth(4)).to_have_text("6")
+    # the history lists it; a status filter and paging narrow it down
+    history = page.locator(f'#order-history tr[data-order-id="{order_id}"]')
+    expect(history).to_contain_text("open")
+    page.select_option("#oh-status", "filled")
+    page.click("#oh-apply")
+    expect(history).to_have_count(0)
+    page.select_option("#oh-status", "open")
+    page.fill("#oh-symbol", "AAPL")
+    page.click("#oh-apply")
+    expect(history).to_have_count(1)
+    row.get_by_role("button", name="Cancel").click()
+    expect(row).to_have_count(0)
+    screenshot(page, "orders-history")
+
+
+def test_history_pages_through_orders_and_fills(page: Page, dashboard_stack):
+    # given more orders and fills than a page of 10 holds, placed over the API
+    token = api_token(dashboard_stack, dashboard_stack.username, dashboard_stack.password)
+    headers = {"Authorization": f"Bearer {token}"}
+    for _ in range(11):
+        placed = httpx.post(
+            f"{dashboard_stack.base_url}/api/v1/orders",
+            json={"symbol": "MSFT", "side": "buy", "order_type": "market", "quantity": "1"},
+            headers=headers,
+        )
+        assert placed.status_code == 201, placed.text
+    sign_in(page, dashboard_stack)
+    tab(page, "orders")
+    page.fill("#oh-symbol", "MSFT")
+    page.select_option("#oh-limit", "10")
+    page.click("#oh-apply")
+    orders = page.locator("#order-history tbody tr")
+    expect(orders).to_have_count(10)
+    expect(page.locator("#oh-older")).to_be_enabled()
+    newest = orders.first.get_attribute("data-order-id")
+    # when the next page is asked for: older orders, then back to the first page
+    page.click("#oh-older")
+    expect(page.locator("#oh-page")).to_have_text("page 2")
+    expect(orders.first).not_to_have_attribute("data-order-id", newest or "")
+    page.click("#oh-newer")
+    expect(page.locator("#oh-page")).to_have_text("page 1")
+    expect(orders.first).to_have_attribute("data-order-id", newest or "")
+    # the fills page the same way, filtered by symbol
+    page.fill("#fh-symbol", "MSFT")
+    page.select_option("#fh-limit", "10")
+    page.click("#fh-apply")
+    fills = page.locator("#fill-history tbody tr")
+    expect(fills).to_have_count(10)
+    expect(fills.first).to_contain_text("MSFT")
+    page.click("#fh-older")
+    expect(page.locator("#fh-page")).to_have_text("page 2")
+    expect(fills.first).to_contain_text("MSFT")
+    # a filter that matches nothing says what to do
+    page.fill("#fh-symbol", "NOPE")
+    page.click("#fh-apply")
+    expect(page.locator("#fill-history-empty")).to_be_visible()
+    # and the close-all clears the book again for the tests after this one
+    tab(page, "positions")
+    page.click("#close-all")
+    page.click("#confirm-yes")
+    expect(page.locator("#positions-empty")).to_be_visible()
 
 
 def test_stop_trading_with_a_reason_and_new_orders_are_refused(page: Page, dashboard_stack):

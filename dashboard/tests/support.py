@@ -10,6 +10,7 @@ from tests.harness import ROOT, Stack
 
 SCREENSHOTS = ROOT / ".artifacts" / "screenshots"
 VIEWER = ("vera", "viewer-pw-9d1c7e2a")
+RISK_MANAGER = ("rita", "risk-pw-5b7e0c41")
 # Short enough that every test crosses several refreshes; the refresh test relies on it.
 ACCESS_LIFETIME_S = 6
 # What the console shows where it has no figure yet.

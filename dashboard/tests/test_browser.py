@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from dashboard.tests.support import (
+    RISK_MANAGER,
     api_token,
     backtest_runs_to_its_chart,
     cancel_an_order,
@@ -169,6 +170,58 @@ def test_history_pages_through_orders_and_fills(page: Page, dashboard_stack):
     page.click("#close-all")
     page.click("#confirm-yes")
     expect(page.locator("#positions-empty")).to_be_visible()
+
+
+def _risk_config_put(stack, **changes) -> None:
+    token = api_token(stack, stack.username, stack.password)
+    response = httpx.put(
+        f"{stack.base_url}/api/v1/config/risk",
+        json=changes,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert response.status_code == 200, response.text
+
+
+def test_a_four_eyes_override_is_approved_by_a_second_user_then_revoked(
+    page: Page, second_page: Page, dashboard_stack
+):
+    # given an account whose overrides need a second user's approval
+    _risk_config_put(dashboard_stack, require_four_eyes=True)
+    try:
+        # when the admin requests an override from the risk page
+        sign_in(page, dashboard_stack)
+        tab(page, "risk")
+        expect(page.locator("#four-eyes")).to_have_attribute("data-four-eyes", "on")
+        page.select_option("#ovr-kind", "limit")
+        page.select_option("#ovr-target", "max_order_quantity")
+        page.fill("#ovr-value", "50000")
+        page.fill("#ovr-reason", "browser test: a block trade")
+        page.click("#ovr-submit")
+        # then it waits, and its requester is offered no approve
+        expect(page.locator("#ovr-result")).to_contain_text("waits for another user's approval")
+        mine = page.locator("#overrides .override").filter(has_text="a block trade")
+        expect(mine).to_have_attribute("data-status", "pending_approval")
+        expect(mine.get_by_role("button", name="Approve")).to_have_count(0)
+        expect(mine).to_contain_text("Waiting for another user's approval")
+        # when a risk manager signs in elsewhere and approves it
+        sign_in(second_page, dashboard_stack, *RISK_MANAGER)
+        tab(second_page, "risk")
+        theirs = second_page.locator("#overrides .override").filter(has_text="a block trade")
+        expect(theirs).to_contain_text("requested by " + dashboard_stack.username)
+        theirs.get_by_role("button", name="Approve").click()
+        second_page.click("#confirm-yes")
+        # then it is active for both, with the approver named (the first page by the stream)
+        expect(theirs).to_have_attribute("data-status", "active")
+        expect(theirs).to_contain_text(f"approved by {RISK_MANAGER[0]}")
+        expect(mine).to_have_attribute("data-status", "active")
+        screenshot(second_page, "risk-overrides")
+        # and when it is revoked it is gone
+        mine.get_by_role("button", name="Revoke").click()
+        page.click("#confirm-yes")
+        expect(mine).to_have_count(0)
+        expect(theirs).to_have_count(0)
+    finally:
+        _risk_config_put(dashboard_stack, require_four_eyes=False)
 
 
 def test_stop_trading_with_a_reason_and_new_orders_are_refused(page: Page, dashboard_stack):

@@ -5,6 +5,7 @@ import { Stream } from "./stream.js";
 import { cell, decimal, money, percent, placesOf, signedClass, subtract, time } from "./format.js";
 import { DrawdownChart, EquityChart, PriceChart, chartsAvailable } from "./charts.js";
 import { backtestsStart } from "./backtests.js";
+import { overridesLoad, overridesStart } from "./overrides.js";
 import { modifyOpen, modifyTrack, orderPrice, ordersHistoryStart } from "./orders.js";
 
 const WORKING = new Set(["new", "pending", "open", "partially_filled", "pending_cancel"]);
@@ -78,6 +79,8 @@ function showTab() {
   const name = (window.location.hash || "#overview").slice(1);
   for (const page of document.querySelectorAll(".page")) page.hidden = page.dataset.page !== name;
   for (const link of document.querySelectorAll(".tabs a")) link.classList.toggle("active", link.dataset.tab === name);
+  // A pending override requested by someone else publishes nothing: read them when looked at.
+  if (name === "risk" && state.account !== null) refreshRisk();
 }
 
 // --- overview ----------------------------------------------------------------------------------
@@ -448,16 +451,6 @@ function renderRisk(risk) {
   const breaker = risk.circuit_breaker;
   $("breaker").textContent = breaker.tripped ? `Tripped: ${breaker.reason}` : "Not tripped.";
   if (breaker.tripped && breaker.tripped_at) $("breaker").append(" ", time(breaker.tripped_at, { withDate: true }));
-  const overrides = $("overrides");
-  overrides.replaceChildren(
-    ...risk.overrides.map((o) => {
-      const li = document.createElement("li");
-      li.textContent = `${o.kind} ${o.target || ""} = ${o.value} (${o.status || "active"}): ${o.reason} until `;
-      li.append(time(o.expires_at, { withDate: true }));
-      return li;
-    }),
-  );
-  $("overrides-empty").hidden = risk.overrides.length > 0;
 }
 
 const refreshRisk = throttled(async () => {
@@ -469,6 +462,7 @@ const refreshRisk = throttled(async () => {
     state.trading = trading;
     renderRisk(risk);
     renderTradingState();
+    overridesLoad();
   } catch (error) {
     showError(error);
   }
@@ -624,6 +618,12 @@ async function start() {
   history = ordersHistoryStart({ account: state.account, pricePlaces, applyOrder });
   history.orders.reset();
   history.fills.reset();
+  overridesStart({
+    account: state.account,
+    username: state.me.user ? state.me.user.username : null,
+    canControl: can("control"),
+    onChange: () => refreshRisk(),
+  });
   if ($("close-all")) $("close-all").addEventListener("click", closeAll);
   if ($("ks-stop")) {
     $("ks-stop").addEventListener("click", () => control("stop"));

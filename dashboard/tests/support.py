@@ -13,6 +13,7 @@ VIEWER = ("vera", "viewer-pw-9d1c7e2a")
 RISK_MANAGER = ("rita", "risk-pw-5b7e0c41")
 # Short enough that every test crosses several refreshes; the refresh test relies on it.
 ACCESS_LIFETIME_S = 6
+POSITIVE = re.compile(r"^[1-9]\d*$")
 # What the console shows where it has no figure yet.
 NO_FIGURE = "\u2013"
 
@@ -198,6 +199,12 @@ def backtest_runs_to_its_chart(page: Page) -> None:
     expect(page.locator("#bt-progress-box")).to_be_visible()
     expect(page.locator("#bt-progress-label")).to_contain_text("completed · 100", timeout=120_000)
     expect(page.locator("#bt-progress")).to_have_attribute("value", "100")
-    expect(page.locator("#bt-chart")).to_have_attribute("data-points", re.compile(r"^[1-9]\d*$"))
-    expect(page.locator('#bt-stats dd[data-stat="total_trades"]')).not_to_have_text(NO_FIGURE)
+    expect(page.locator("#bt-chart")).to_have_attribute("data-points", POSITIVE)
+    expect(page.locator("#bt-dd-chart")).to_have_attribute("data-points", POSITIVE)
+    trades = page.locator('#bt-stats dd[data-stat="total_trades"]')
+    expect(trades).not_to_have_text(NO_FIGURE)
+    # the trade list: one row per closed round trip, and the open one if any
+    closed = int(trades.inner_text())
+    rows = page.locator("#bt-trades tbody tr")
+    expect(rows).to_have_count(closed + rows.filter(has_text="open").count())
     screenshot(page, "backtests")

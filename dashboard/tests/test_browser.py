@@ -1,12 +1,15 @@
 """The dashboard in Chromium against a real embedded daphne server (engine, venue, feed inside)."""
 
 import re
+from decimal import Decimal
 
 import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
 from dashboard.tests.support import (
+    NO_FIGURE,
+    POSITIVE,
     RISK_MANAGER,
     api_token,
     backtest_runs_to_its_chart,
@@ -232,6 +235,75 @@ def test_stop_trading_with_a_reason_and_new_orders_are_refused(page: Page, dashb
 def test_start_a_backtest_and_see_it_reach_100_percent_and_its_chart(page: Page, dashboard_stack):
     sign_in(page, dashboard_stack)
     backtest_runs_to_its_chart(page)
+
+
+def _figures(cells) -> list[Decimal | None]:
+    """The numbers of a column of formatted cells ("1,234.50 %" -> 1234.50; no figure -> None)."""
+    values = []
+    for text in cells.all_inner_texts():
+        number = re.sub(r"[^\d.\-]", "", text.replace(NO_FIGURE, ""))
+        values.append(Decimal(number) if number else None)
+    return values
+
+
+def test_a_sweep_ranked_then_two_runs_compared_side_by_side(page: Page, dashboard_stack):
+    sign_in(page, dashboard_stack)
+    tab(page, "backtests")
+    page.select_option("#bt-strategy", "sma_crossover")
+    page.select_option("#bt-interval", "1m")
+    # when a parameter is given as a list and the sweep is run, ranked by Sharpe
+    page.fill('#bt-parameters input[name="fast"]', "3, 5, 8")
+    page.fill('#bt-parameters input[name="slow"]', "20")
+    page.select_option("#sw-rank", "sharpe_ratio")
+    page.click("#bt-sweep-run")
+    expect(page.locator("#bt-progress-label")).to_contain_text("completed · 100", timeout=120_000)
+    # then its three runs are listed best first
+    ranked = page.locator("#sw-table tbody tr")
+    expect(page.locator("#sw-table")).to_have_attribute("data-rank-by", "sharpe_ratio")
+    expect(ranked).to_have_count(3)
+    assert ranked.evaluate_all("rows => rows.map(r => r.dataset.rank)") == ["1", "2", "3"]
+    sharpe = [v for v in _figures(page.locator("#sw-table td.rank-by")) if v is not None]
+    assert sharpe == sorted(sharpe, reverse=True), sharpe
+    # and ranked again by drawdown, the smallest first
+    page.select_option("#sw-rerank", "max_drawdown_pct")
+    expect(page.locator("#sw-table")).to_have_attribute("data-rank-by", "max_drawdown_pct")
+    drawdowns = [v for v in _figures(page.locator("#sw-table td.rank-by")) if v is not None]
+    assert drawdowns == sorted(drawdowns), drawdowns
+    screenshot(page, "backtests-sweep")
+    # when two runs of the history are ticked and compared
+    history = page.locator("#bt-history tbody tr")
+    expect(history.first).to_contain_text("completed")
+    history.nth(0).locator("input[type=checkbox]").check()
+    expect(page.locator("#bt-compare")).to_be_disabled()
+    history.nth(1).locator("input[type=checkbox]").check()
+    page.click("#bt-compare")
+    # then their statistics stand side by side, the better one marked
+    comparison = page.locator("#bt-comparison")
+    first, second = (history.nth(i).get_attribute("data-backtest") for i in (1, 0))
+    expect(comparison.locator("thead")).to_contain_text(f"#{first}")
+    expect(comparison.locator("thead")).to_contain_text(f"#{second}")
+    expect(comparison.locator('tr[data-stat="sharpe_ratio"] td')).to_have_count(3)
+    for i in (0, 1):
+        expect(comparison).to_contain_text(history.nth(i).locator("td").nth(5).inner_text())
+    screenshot(page, "backtests-compare")
+    # and a run of the history opens with its curves and trades
+    history.nth(0).get_by_role("button", name="Open").click()
+    expect(page.locator("#bt-result")).to_have_attribute("data-backtest", second or "")
+    expect(page.locator("#bt-chart")).to_have_attribute("data-points", POSITIVE)
+
+
+def test_a_running_sweep_is_cancelled_from_its_progress_bar(page: Page, dashboard_stack):
+    sign_in(page, dashboard_stack)
+    tab(page, "backtests")
+    page.select_option("#bt-strategy", "sma_crossover")
+    page.select_option("#bt-interval", "1m")
+    page.fill('#bt-parameters input[name="fast"]', ", ".join(str(n) for n in range(2, 18)))
+    page.fill('#bt-parameters input[name="slow"]', ", ".join(str(n) for n in range(20, 60, 4)))
+    page.click("#bt-sweep-run")
+    page.click("#bt-cancel")
+    expect(page.locator("#bt-progress-label")).to_contain_text("cancelled", timeout=60_000)
+    expect(page.locator("#bt-error")).to_contain_text("cancelled")
+    expect(page.locator("#bt-cancel")).to_be_hidden()
 
 
 def test_a_viewer_is_not_offered_the_kill_switch_or_the_ticket(page: Page, dashboard_stack):

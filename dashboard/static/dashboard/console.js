@@ -639,7 +639,7 @@ async function start() {
   refreshBook();
   refreshRisk();
   loadEquity();
-  await backtestsStart({ account: state.account, symbols: [...state.instruments.keys()], defaultSymbol: state.chartSymbol });
+  await backtestsStart({ account: state.account, symbols: [...state.instruments.keys()], defaultSymbol: state.chartSymbol, currencyOf });
 }
 
 start().catch(showError);

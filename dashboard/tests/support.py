@@ -176,7 +176,10 @@ def viewer_has_no_kill_switch(page: Page, stack: Stack) -> None:
     expect(page.locator("#ticket")).to_have_count(0)
     tab(page, "backtests")
     expect(page.locator("#bt-form")).to_have_count(0)
+    expect(page.locator('.tabs a[data-tab="audit"]')).to_have_count(0)
+    expect(page.locator("#page-audit")).to_have_count(0)
     tab(page, "risk")
+    expect(page.locator("#override-form")).to_have_count(0)
     screenshot(page, "risk-viewer")
     # the server refuses it anyway
     token = api_token(stack, *VIEWER)
@@ -186,6 +189,10 @@ def viewer_has_no_kill_switch(page: Page, stack: Stack) -> None:
         headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 403, response.text
+    audit = httpx.get(
+        f"{stack.base_url}/api/v1/audit", headers={"Authorization": f"Bearer {token}"}
+    )
+    assert audit.status_code == 403, audit.text
 
 
 def backtest_runs_to_its_chart(page: Page) -> None:

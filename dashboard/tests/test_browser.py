@@ -27,6 +27,10 @@ from dashboard.tests.support import (
 
 pytestmark = pytest.mark.integration
 
+# The simulator closes a 1-minute bar each wall-clock minute: a deployment's first decision can
+# take that long, plus the engine's poll.
+BAR_WAIT_MS = 90_000
+
 REVOKE_ALL = """
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 for token in OutstandingToken.objects.filter(user__username={username!r}):
@@ -377,3 +381,80 @@ def _positive() -> re.Pattern:
 
 def _positive_number() -> re.Pattern:
     return re.compile(r"^\d+(\.\d+)?$")
+
+
+def test_the_audit_page_filters_the_log_and_verifies_the_chain(page: Page, dashboard_stack):
+    # given a call of the admin's that the log records (every POST under /api/ is)
+    token = api_token(dashboard_stack, dashboard_stack.username, dashboard_stack.password)
+    previewed = httpx.post(
+        f"{dashboard_stack.base_url}/api/v1/orders/preview",
+        json={"symbol": "AAPL", "side": "buy", "order_type": "market", "quantity": "1"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert previewed.status_code == 200, previewed.text
+    sign_in(page, dashboard_stack)
+    tab(page, "audit")
+    # the chain is verified when the page opens
+    expect(page.locator("#au-chain")).to_have_attribute("data-intact", "yes")
+    expect(page.locator("#au-chain")).to_contain_text("Chain intact")
+    rows = page.locator("#audit-table tbody tr")
+    expect(rows.first).to_be_visible()
+    # when filtered by actor and action: only those rows
+    page.fill("#au-actor", dashboard_stack.username)
+    page.fill("#au-action", "api.request")
+    page.select_option("#au-limit", "20")
+    page.click("#au-apply")
+    expect(rows.first.locator("td").nth(3)).to_have_text("api.request")
+    assert set(rows.evaluate_all("rs => rs.map(r => r.cells[2].textContent)")) == {
+        dashboard_stack.username
+    }
+    assert set(rows.evaluate_all("rs => rs.map(r => r.cells[3].textContent)")) == {"api.request"}
+    # the detail of a row opens with its request
+    rows.first.locator("summary").click()
+    expect(rows.first.locator("pre")).to_contain_text("request_id")
+    screenshot(page, "audit")
+    # a filter that matches nothing says so
+    page.fill("#au-action", "no.such.action")
+    page.click("#au-apply")
+    expect(page.locator("#audit-empty")).to_be_visible()
+
+
+def test_deployments_show_their_status_and_signals_live(page: Page, dashboard_stack):
+    sign_in(page, dashboard_stack)
+    tab(page, "deployments")
+    token = api_token(dashboard_stack, dashboard_stack.username, dashboard_stack.password)
+    headers = {"Authorization": f"Bearer {token}"}
+    # when a deployment is started elsewhere (over the API) while the page is open
+    started = httpx.post(
+        f"{dashboard_stack.base_url}/api/v1/strategies/buy_and_hold/deployments",
+        json={"symbol": "SPY", "interval": "1m", "capital": "1000"},
+        headers=headers,
+    )
+    assert started.status_code == 201, started.text
+    deployment = started.json()["id"]
+    row = page.locator(f'#deployments-table tr[data-deployment="{deployment}"]')
+    # then it appears, running, without a reload (the deployments channel)
+    expect(row).to_have_attribute("data-status", "running")
+    expect(row).to_contain_text("buy_and_hold")
+    # and its decision on the next closed 1-minute bar arrives as a signal (the signals channel)
+    signal = page.locator("#signals-table tbody tr").filter(has_text=f"deployment {deployment},")
+    expect(signal).to_have_count(1, timeout=BAR_WAIT_MS)
+    expect(signal).to_contain_text("taken")
+    # the decision moved the deployment: long, holding what it bought
+    expect(row.locator("td").nth(6)).to_have_text("long")
+    expect(row.locator("td.position")).not_to_have_text(re.compile(r"^(0|\u2013)$"))
+    screenshot(page, "deployments")
+    # when it is paused and stopped from its row, the status follows
+    row.get_by_role("button", name="Pause").click()
+    expect(row).to_have_attribute("data-status", "paused")
+    row.get_by_role("button", name="Stop").click()
+    page.click("#confirm-yes")
+    expect(row).to_have_attribute("data-status", "stopped")
+    expect(row.get_by_role("button")).to_have_count(0)
+    # the position it bought stays open (stopping does not close it): close it for later tests
+    token = api_token(dashboard_stack, dashboard_stack.username, dashboard_stack.password)
+    closed = httpx.delete(
+        f"{dashboard_stack.base_url}/api/v1/positions/SPY",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert closed.status_code == 201, closed.text

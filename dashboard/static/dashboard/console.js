@@ -6,10 +6,12 @@ import { cell, decimal, money, percent, placesOf, signedClass, subtract, time } 
 import { DrawdownChart, EquityChart, PriceChart, chartsAvailable } from "./charts.js";
 import { backtestsStart } from "./backtests.js";
 import { overridesLoad, overridesStart } from "./overrides.js";
+import { deploymentsFill, deploymentsMessage, deploymentsStart } from "./deployments.js";
+import { auditShown, auditStart } from "./audit.js";
 import { modifyOpen, modifyTrack, orderPrice, ordersHistoryStart } from "./orders.js";
 
 const WORKING = new Set(["new", "pending", "open", "partially_filled", "pending_cancel"]);
-const ACCOUNT_CHANNELS = ["orders", "fills", "positions", "balances", "portfolio", "risk"];
+const ACCOUNT_CHANNELS = ["orders", "fills", "positions", "balances", "portfolio", "risk", "deployments", "signals"];
 
 const state = {
   me: null,
@@ -81,6 +83,7 @@ function showTab() {
   for (const link of document.querySelectorAll(".tabs a")) link.classList.toggle("active", link.dataset.tab === name);
   // A pending override requested by someone else publishes nothing: read them when looked at.
   if (name === "risk" && state.account !== null) refreshRisk();
+  if (name === "audit" && state.account !== null) auditShown();
 }
 
 // --- overview ----------------------------------------------------------------------------------
@@ -522,7 +525,10 @@ function onStreamMessage(message) {
       break;
     case "fills":
       if (message.type === "snapshot") state.fills = listOf(data, "fills");
-      else state.fills = [data, ...state.fills.filter((f) => f.id !== data.id)];
+      else {
+        state.fills = [data, ...state.fills.filter((f) => f.id !== data.id)];
+        deploymentsFill(data);
+      }
       renderFills();
       refreshEquity();
       refreshHistory();
@@ -534,6 +540,10 @@ function onStreamMessage(message) {
       break;
     case "risk":
       refreshRisk();
+      break;
+    case "deployments":
+    case "signals":
+      deploymentsMessage(message);
       break;
   }
 }
@@ -624,6 +634,9 @@ async function start() {
     canControl: can("control"),
     onChange: () => refreshRisk(),
   });
+  auditStart();
+  if ((window.location.hash || "").slice(1) === "audit") auditShown();
+  deploymentsStart({ account: state.account, canTrade: can("trade"), currencyOf }).catch(showError);
   if ($("close-all")) $("close-all").addEventListener("click", closeAll);
   if ($("ks-stop")) {
     $("ks-stop").addEventListener("click", () => control("stop"));

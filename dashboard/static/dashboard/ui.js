@@ -120,14 +120,18 @@ export class Pager {
     }
     const cursor = this.cursors[this.cursors.length - 1];
     const tbody = this.table.querySelector("tbody");
+    this.table.dataset.state = "loading";
+    const ticket = (this.ticket = (this.ticket || 0) + 1); // only the newest load is shown
     try {
       const body = await this.load(cursor);
+      if (ticket !== this.ticket) return;
       const items = listOf(body, "results");
       this.next = body && body.next ? new URL(body.next, window.location.origin).searchParams.get("cursor") : null;
       tbody.replaceChildren(...items.map((item) => this.row(item)));
       this.empty.hidden = items.length > 0;
       this.table.dataset.page = String(this.cursors.length);
     } catch (error) {
+      if (ticket !== this.ticket) return;
       const tr = document.createElement("tr");
       const td = cell(errorBlock(error));
       td.colSpan = this.columns;
@@ -139,5 +143,6 @@ export class Pager {
     this.older.disabled = !this.next;
     this.newer.disabled = this.cursors.length <= 1;
     this.label.textContent = `page ${this.cursors.length}`;
+    this.table.dataset.state = "ready";
   }
 }

@@ -25,7 +25,7 @@ const STATS = [
 ];
 const RANKABLE = STATS.map(([key]) => key);
 
-let ctx = null; // {account, symbols, defaultSymbol, currencyOf, canTrade}
+let ctx = null; // {account, symbols, defaultSymbol, currencyOf, pricePlaces}
 let strategies = [];
 let charts = null; // {equity, drawdown}
 let running = null; // {operation}
@@ -245,6 +245,7 @@ function showResult(backtest) {
     charts.drawdown.set(backtest.drawdown_curve || []);
   }
   const ccy = ctx.currencyOf(backtest.symbol);
+  const places = ctx.pricePlaces(backtest.symbol);
   const trades = [...(backtest.trades || []), ...(backtest.open_trade ? [{ ...backtest.open_trade, open: true }] : [])];
   $("bt-trades").querySelector("tbody").replaceChildren(
     ...trades.map((t, index) => {
@@ -254,9 +255,9 @@ function showResult(backtest) {
         cell(t.side, "side-" + t.side),
         cell(decimal(t.quantity), "num"),
         cell(time(t.entry_time, { withDate: true })),
-        cell(decimal(t.entry_price), "num"),
+        cell(decimal(t.entry_price, places), "num"),
         cell(t.open ? "open" : time(t.exit_time, { withDate: true })),
-        cell(decimal(t.exit_price), "num"),
+        cell(decimal(t.exit_price, places), "num"),
         cell(money(t.pnl, ccy), `num ${Number(t.pnl) < 0 ? "down" : Number(t.pnl) > 0 ? "up" : ""}`),
         cell(percent(t.pnl_pct), "num"),
         cell(money(t.fees, ccy), "num"),

@@ -78,7 +78,8 @@ function accountQuery(extra = {}) {
 
 // --- tabs --------------------------------------------------------------------------------------
 function showTab() {
-  const name = (window.location.hash || "#overview").slice(1);
+  let name = (window.location.hash || "#overview").slice(1);
+  if (!document.querySelector(`.page[data-page="${CSS.escape(name)}"]`)) name = "overview"; // not offered to this user
   for (const page of document.querySelectorAll(".page")) page.hidden = page.dataset.page !== name;
   for (const link of document.querySelectorAll(".tabs a")) link.classList.toggle("active", link.dataset.tab === name);
   // A pending override requested by someone else publishes nothing: read them when looked at.
@@ -123,8 +124,8 @@ function renderTradingState() {
   $("ov-trading").textContent = "trading " + effective;
   if (!$("kill-switch")) return; // not offered to this user
   $("ks-state").textContent = effective;
-  $("ks-last").textContent = t.actor ? `Last change by ${t.actor}${t.reason ? ": “" + t.reason + "”" : ""}, ` : "";
-  if (t.changed_at) $("ks-last").append(time(t.changed_at, { withDate: true }));
+  $("ks-last").textContent = t.actor ? `Last change by ${t.actor}${t.reason ? ": “" + t.reason + "”" : ""}, ` : "No change recorded yet.";
+  if (t.actor && t.changed_at) $("ks-last").append(time(t.changed_at, { withDate: true }));
 }
 
 const refreshBook = throttled(async () => {
@@ -652,7 +653,7 @@ async function start() {
   refreshBook();
   refreshRisk();
   loadEquity();
-  await backtestsStart({ account: state.account, symbols: [...state.instruments.keys()], defaultSymbol: state.chartSymbol, currencyOf });
+  await backtestsStart({ account: state.account, symbols: [...state.instruments.keys()], defaultSymbol: state.chartSymbol, currencyOf, pricePlaces });
 }
 
 start().catch(showError);

@@ -84,8 +84,8 @@ def browser() -> Iterator[Browser]:
 
 
 @contextmanager
-def _fresh_page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+def _fresh_page(browser: Browser, **options) -> Iterator[Page]:
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **options})
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -99,6 +99,15 @@ def _fresh_page(browser: Browser) -> Iterator[Page]:
 def page(browser: Browser) -> Iterator[Page]:
     """A fresh browser context (its own sessionStorage), 1280 px wide; page errors fail the test."""
     with _fresh_page(browser) as page:
+        yield page
+
+
+@pytest.fixture
+def tokyo_phone_page(browser: Browser) -> Iterator[Page]:
+    """A phone-sized browser whose clock is in Tokyo (UTC+9, no daylight saving)."""
+    with _fresh_page(
+        browser, viewport={"width": 390, "height": 844}, timezone_id="Asia/Tokyo", locale="en-US"
+    ) as page:
         yield page
 
 

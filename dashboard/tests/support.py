@@ -31,6 +31,15 @@ def api_token(stack: Stack, username: str, password: str) -> str:
     return response.json()["access"]
 
 
+def api_call(
+    stack: Stack, method: str, path: str, *, user: tuple[str, str] | None = None, **kwargs
+) -> httpx.Response:
+    """One API call as `user` (the stack's admin by default) with a fresh access token."""
+    token = api_token(stack, *(user or (stack.username, stack.password)))
+    headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
+    return httpx.request(method, f"{stack.base_url}/api/v1{path}", headers=headers, **kwargs)
+
+
 def sign_in(page: Page, stack: Stack, username: str | None = None, password: str | None = None):
     page.goto(f"{stack.base_url}/")
     expect(page).to_have_url(f"{stack.base_url}/signin")
@@ -104,10 +113,7 @@ def preview_then_place_market_order(page: Page) -> None:
 
 
 def far_limit_price(stack: Stack, symbol: str = "AAPL", factor: str = "0.8") -> str:
-    token = api_token(stack, stack.username, stack.password)
-    quote = httpx.get(
-        f"{stack.base_url}/api/v1/quotes/{symbol}", headers={"Authorization": f"Bearer {token}"}
-    ).json()
+    quote = api_call(stack, "GET", f"/quotes/{symbol}").json()
     return str((Decimal(quote["bid"]) * Decimal(factor)).quantize(Decimal("0.01")))
 
 
@@ -151,12 +157,8 @@ def stop_trading_refuses_orders(page: Page, stack: Stack) -> None:
     expect(page.locator("#t-preview-result .verdict")).to_have_text("Risk verdict: rejected")
     expect(page.locator("#t-preview-result .violations")).to_contain_text("trading_state")
     expect(page.locator("#t-confirm")).to_be_disabled()
-    token = api_token(stack, stack.username, stack.password)
-    refused = httpx.post(
-        f"{stack.base_url}/api/v1/orders",
-        json={"symbol": "AAPL", "side": "buy", "order_type": "market", "quantity": "1"},
-        headers={"Authorization": f"Bearer {token}"},
-    )
+    order = {"symbol": "AAPL", "side": "buy", "order_type": "market", "quantity": "1"}
+    refused = api_call(stack, "POST", "/orders", json=order)
     assert refused.status_code == 409, refused.text
     assert refused.json()["error"]["code"] == "TRADING_STOPPED"
     # and trading starts again
@@ -182,16 +184,9 @@ def viewer_has_no_kill_switch(page: Page, stack: Stack) -> None:
     expect(page.locator("#override-form")).to_have_count(0)
     screenshot(page, "risk-viewer")
     # the server refuses it anyway
-    token = api_token(stack, *VIEWER)
-    response = httpx.post(
-        f"{stack.base_url}/api/v1/trading/stop",
-        json={"reason": "viewer tries"},
-        headers={"Authorization": f"Bearer {token}"},
-    )
+    response = api_call(stack, "POST", "/trading/stop", user=VIEWER, json={"reason": "viewer"})
     assert response.status_code == 403, response.text
-    audit = httpx.get(
-        f"{stack.base_url}/api/v1/audit", headers={"Authorization": f"Bearer {token}"}
-    )
+    audit = api_call(stack, "GET", "/audit", user=VIEWER)
     assert audit.status_code == 403, audit.text
 
 

@@ -1,6 +1,7 @@
 """The dashboard in Chromium against a real embedded daphne server (engine, venue, feed inside)."""
 
 import re
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
 import httpx
@@ -11,7 +12,7 @@ from dashboard.tests.support import (
     NO_FIGURE,
     POSITIVE,
     RISK_MANAGER,
-    api_token,
+    api_call,
     backtest_runs_to_its_chart,
     cancel_an_order,
     far_limit_price,
@@ -99,11 +100,12 @@ def test_modify_an_open_order_with_if_match_then_find_it_in_the_history(
     # given the dialog open on version 2 while someone else modifies the order (version 3)
     row.get_by_role("button", name="Modify").click()
     expect(page.locator("#m-version")).to_contain_text("version 2")
-    token = api_token(dashboard_stack, dashboard_stack.username, dashboard_stack.password)
-    changed = httpx.patch(
-        f"{dashboard_stack.base_url}/api/v1/orders/{order_id}",
+    changed = api_call(
+        dashboard_stack,
+        "PATCH",
+        f"/orders/{order_id}",
         json={"quantity": "5"},
-        headers={"Authorization": f"Bearer {token}", "If-Match": "2"},
+        headers={"If-Match": "2"},
     )
     assert changed.status_code == 200, changed.text
     # when this user submits: If-Match 2 is refused with the API's message, nothing is lost
@@ -133,14 +135,9 @@ def test_modify_an_open_order_with_if_match_then_find_it_in_the_history(
 
 def test_history_pages_through_orders_and_fills(page: Page, dashboard_stack):
     # given more orders and fills than a page of 10 holds, placed over the API
-    token = api_token(dashboard_stack, dashboard_stack.username, dashboard_stack.password)
-    headers = {"Authorization": f"Bearer {token}"}
+    order = {"symbol": "MSFT", "side": "buy", "order_type": "market", "quantity": "1"}
     for _ in range(11):
-        placed = httpx.post(
-            f"{dashboard_stack.base_url}/api/v1/orders",
-            json={"symbol": "MSFT", "side": "buy", "order_type": "market", "quantity": "1"},
-            headers=headers,
-        )
+        placed = api_call(dashboard_stack, "POST", "/orders", json=order)
         assert placed.status_code == 201, placed.text
     sign_in(page, dashboard_stack)
     tab(page, "orders")
@@ -180,12 +177,7 @@ def test_history_pages_through_orders_and_fills(page: Page, dashboard_stack):
 
 
 def _risk_config_put(stack, **changes) -> None:
-    token = api_token(stack, stack.username, stack.password)
-    response = httpx.put(
-        f"{stack.base_url}/api/v1/config/risk",
-        json=changes,
-        headers={"Authorization": f"Bearer {token}"},
-    )
+    response = api_call(stack, "PUT", "/config/risk", json=changes)
     assert response.status_code == 200, response.text
 
 
@@ -366,9 +358,18 @@ def test_sign_out_blacklists_the_refresh_token(page: Page, dashboard_stack):
     assert response.status_code == 401, response.text
 
 
-def test_narrow_screen_keeps_the_console_usable(page: Page, dashboard_stack):
-    page.set_viewport_size({"width": 390, "height": 844})
+def test_narrow_screen_keeps_the_console_usable_in_the_browsers_time_zone(
+    tokyo_phone_page: Page, dashboard_stack
+):
+    page = tokyo_phone_page
     sign_in(page, dashboard_stack)
+    # times are shown in the browser's zone (Tokyo, UTC+9), the UTC instant on hover
+    stamp = page.locator('#quotes-table tr[data-symbol="AAPL"] time')
+    expect(stamp).to_have_attribute("title", re.compile(r"Z \(UTC\)$"))
+    iso, shown = stamp.evaluate("t => [t.dateTime, t.textContent]")  # one tick's both
+    instant = datetime.fromisoformat(iso)
+    local = instant.astimezone(timezone(timedelta(hours=9)))
+    assert shown.startswith(f"{local.hour % 12 or 12}:{local.minute:02d}"), (shown, instant)
     tab(page, "orders")
     expect(page.locator("#t-preview")).to_be_in_viewport()
     screenshot(page, "orders-narrow")
@@ -389,12 +390,8 @@ def _positive_number() -> re.Pattern:
 
 def test_the_audit_page_filters_the_log_and_verifies_the_chain(page: Page, dashboard_stack):
     # given a call of the admin's that the log records (every POST under /api/ is)
-    token = api_token(dashboard_stack, dashboard_stack.username, dashboard_stack.password)
-    previewed = httpx.post(
-        f"{dashboard_stack.base_url}/api/v1/orders/preview",
-        json={"symbol": "AAPL", "side": "buy", "order_type": "market", "quantity": "1"},
-        headers={"Authorization": f"Bearer {token}"},
-    )
+    order = {"symbol": "AAPL", "side": "buy", "order_type": "market", "quantity": "1"}
+    previewed = api_call(dashboard_stack, "POST", "/orders/preview", json=order)
     assert previewed.status_code == 200, previewed.text
     sign_in(page, dashboard_stack)
     tab(page, "audit")
@@ -427,13 +424,12 @@ def test_the_audit_page_filters_the_log_and_verifies_the_chain(page: Page, dashb
 def test_deployments_show_their_status_and_signals_live(page: Page, dashboard_stack):
     sign_in(page, dashboard_stack)
     tab(page, "deployments")
-    token = api_token(dashboard_stack, dashboard_stack.username, dashboard_stack.password)
-    headers = {"Authorization": f"Bearer {token}"}
     # when a deployment is started elsewhere (over the API) while the page is open
-    started = httpx.post(
-        f"{dashboard_stack.base_url}/api/v1/strategies/buy_and_hold/deployments",
+    started = api_call(
+        dashboard_stack,
+        "POST",
+        "/strategies/buy_and_hold/deployments",
         json={"symbol": "SPY", "interval": "1m", "capital": "1000"},
-        headers=headers,
     )
     assert started.status_code == 201, started.text
     deployment = started.json()["id"]
@@ -457,9 +453,5 @@ def test_deployments_show_their_status_and_signals_live(page: Page, dashboard_st
     expect(row).to_have_attribute("data-status", "stopped")
     expect(row.get_by_role("button")).to_have_count(0)
     # the position it bought stays open (stopping does not close it): close it for later tests
-    token = api_token(dashboard_stack, dashboard_stack.username, dashboard_stack.password)
-    closed = httpx.delete(
-        f"{dashboard_stack.base_url}/api/v1/positions/SPY",
-        headers={"Authorization": f"Bearer {token}"},
-    )
+    closed = api_call(dashboard_stack, "DELETE", "/positions/SPY")
     assert closed.status_code == 201, closed.text

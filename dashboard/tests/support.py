@@ -109,7 +109,12 @@ def preview_then_place_market_order(page: Page) -> None:
     screenshot(page, "positions")
     tab(page, "overview")
     expect(page.locator("#ov-open-positions")).not_to_have_text("0")
+    expect(page.locator("#equity-chart")).to_have_attribute("data-points", POSITIVE)
+    expect(page.locator("#drawdown-chart")).to_have_attribute("data-points", POSITIVE)
     screenshot(page, "overview")
+    # and the fill is marked on the symbol's candles
+    tab(page, "charts")
+    expect(page.locator("#price-chart")).to_have_attribute("data-markers", POSITIVE)
 
 
 def far_limit_price(stack: Stack, symbol: str = "AAPL", factor: str = "0.8") -> str:

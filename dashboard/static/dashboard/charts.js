@@ -101,6 +101,7 @@ export class PriceChart {
       }))
       .sort((a, b) => a.time - b.time);
     this.markers.setMarkers(markers);
+    this.container.dataset.markers = String(markers.length);
   }
 }
 

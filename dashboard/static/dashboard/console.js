@@ -536,8 +536,11 @@ function onStreamMessage(message) {
       break;
     case "positions":
     case "balances":
+      refreshBook();
+      break;
     case "portfolio":
       refreshBook();
+      refreshEquity(); // the snapshot a fill writes may land after the fill's own event
       break;
     case "risk":
       refreshRisk();

@@ -31,13 +31,25 @@ def api_token(stack: Stack, username: str, password: str) -> str:
     return response.json()["access"]
 
 
+_tokens: dict[tuple[str, str], str] = {}
+
+
 def api_call(
     stack: Stack, method: str, path: str, *, user: tuple[str, str] | None = None, **kwargs
 ) -> httpx.Response:
-    """One API call as `user` (the stack's admin by default) with a fresh access token."""
-    token = api_token(stack, *(user or (stack.username, stack.password)))
-    headers = {"Authorization": f"Bearer {token}", **kwargs.pop("headers", {})}
-    return httpx.request(method, f"{stack.base_url}/api/v1{path}", headers=headers, **kwargs)
+    """One API call as `user` (the stack's admin by default); a new token when the last expired."""
+    username, password = user or (stack.username, stack.password)
+    extra = kwargs.pop("headers", {})
+    url = f"{stack.base_url}/api/v1{path}"
+    for attempt in range(2):  # a 401 changed nothing: the call is made again with a new token
+        key = (stack.base_url, username)
+        if attempt or key not in _tokens:
+            _tokens[key] = api_token(stack, username, password)
+        headers = {"Authorization": f"Bearer {_tokens[key]}", **extra}
+        response = httpx.request(method, url, headers=headers, **kwargs)
+        if response.status_code != 401:
+            break
+    return response
 
 
 def sign_in(page: Page, stack: Stack, username: str | None = None, password: str | None = None):

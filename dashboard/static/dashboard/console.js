@@ -1,4 +1,6 @@
-// The console: overview, positions, orders and ticket, charts, risk and the kill switch.
+// The console: overview, positions, orders and ticket, charts, risk and the kill switch; it signs
+// in, opens the stream and hands the other pages (orders.js, overrides.js, backtests.js,
+// deployments.js, audit.js) what they need.
 import { ApiError, api, refresh, signOut } from "./session.js";
 import { $, button as uiButton, confirmDialog, errorBlock, listOf, say, showError, violationList } from "./ui.js";
 import { Stream } from "./stream.js";
@@ -38,8 +40,6 @@ function can(scope) {
   return Boolean(state.me && state.me.scopes.includes(scope));
 }
 
-
-
 function currencyOf(symbol) {
   const instrument = state.instruments.get(symbol);
   return instrument ? instrument.currency : undefined;
@@ -49,7 +49,6 @@ function pricePlaces(symbol) {
   const instrument = state.instruments.get(symbol);
   return instrument ? placesOf(instrument.tick_size) : undefined;
 }
-
 
 function throttled(fn, ms) {
   let timer = null;
@@ -74,7 +73,6 @@ function throttled(fn, ms) {
 function accountQuery(extra = {}) {
   return { account: state.account, ...extra };
 }
-
 
 // --- tabs --------------------------------------------------------------------------------------
 function showTab() {
@@ -378,7 +376,6 @@ function ticketChanged() {
   }
 }
 
-
 async function preview() {
   const payload = ticketPayload();
   const box = $("t-preview-result");
@@ -413,7 +410,6 @@ async function preview() {
     $("t-confirm").disabled = true;
   }
 }
-
 
 async function placeOrder(event) {
   event.preventDefault();

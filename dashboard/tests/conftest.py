@@ -2,32 +2,35 @@
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from dashboard.tests.support import ACCESS_LIFETIME_S, VIEWER
+from dashboard.tests.support import ACCESS_LIFETIME_S, RISK_MANAGER, VIEWER
 from tests.harness import Stack, stack_create
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # Page conditions get up to 20 s on a shared, busy machine (auto-waiting, not sleeping).
 expect.set_options(timeout=20_000)
 
-CREATE_VIEWER = """
+CREATE_USERS = """
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from access.models import Account
 from access.services import membership_add
-user = get_user_model().objects.create_user(username={username!r}, password={password!r})
-user.groups.add(Group.objects.get_or_create(name="viewer")[0])
-membership_add(user=user, account=Account.objects.get(name="Demo"), is_default=True)
+for username, password, role in {users!r}:
+    user = get_user_model().objects.create_user(username=username, password=password)
+    user.groups.add(Group.objects.get_or_create(name=role)[0])
+    membership_add(user=user, account=Account.objects.get(name="Demo"), is_default=True)
 """
 
 
 def _stack_start(workdir: Path, *, services: bool) -> Stack:
     stack = stack_create(workdir, services=services)
-    stack.manage("shell", "-c", CREATE_VIEWER.format(username=VIEWER[0], password=VIEWER[1]))
+    users = [(*VIEWER, "viewer"), (*RISK_MANAGER, "risk_manager")]
+    stack.manage("shell", "-c", CREATE_USERS.format(users=users))
     stack.start_web(
         {
             "JWT_ACCESS_TOKEN_LIFETIME_S": str(ACCESS_LIFETIME_S),
@@ -80,10 +83,9 @@ def browser() -> Iterator[Browser]:
         browser.close()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser context (its own sessionStorage), 1280 px wide; page errors fail the test."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
+@contextmanager
+def _fresh_page(browser: Browser, **options) -> Iterator[Page]:
+    context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **options})
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
@@ -91,3 +93,26 @@ def page(browser: Browser) -> Iterator[Page]:
     yield page
     context.close()
     assert not errors, errors
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    """A fresh browser context (its own sessionStorage), 1280 px wide; page errors fail the test."""
+    with _fresh_page(browser) as page:
+        yield page
+
+
+@pytest.fixture
+def tokyo_phone_page(browser: Browser) -> Iterator[Page]:
+    """A phone-sized browser whose clock is in Tokyo (UTC+9, no daylight saving)."""
+    with _fresh_page(
+        browser, viewport={"width": 390, "height": 844}, timezone_id="Asia/Tokyo", locale="en-US"
+    ) as page:
+        yield page
+
+
+@pytest.fixture
+def second_page(browser: Browser) -> Iterator[Page]:
+    """Another user's browser beside `page` (a context of its own)."""
+    with _fresh_page(browser) as page:
+        yield page

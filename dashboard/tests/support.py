@@ -4,14 +4,16 @@ import re
 from decimal import Decimal
 
 import httpx
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.harness import ROOT, Stack
 
 SCREENSHOTS = ROOT / ".artifacts" / "screenshots"
 VIEWER = ("vera", "viewer-pw-9d1c7e2a")
+RISK_MANAGER = ("rita", "risk-pw-5b7e0c41")
 # Short enough that every test crosses several refreshes; the refresh test relies on it.
 ACCESS_LIFETIME_S = 6
+POSITIVE = re.compile(r"^[1-9]\d*$")
 # What the console shows where it has no figure yet.
 NO_FIGURE = "\u2013"
 
@@ -27,6 +29,27 @@ def api_token(stack: Stack, username: str, password: str) -> str:
     )
     assert response.status_code == 200, response.text
     return response.json()["access"]
+
+
+_tokens: dict[tuple[str, str], str] = {}
+
+
+def api_call(
+    stack: Stack, method: str, path: str, *, user: tuple[str, str] | None = None, **kwargs
+) -> httpx.Response:
+    """One API call as `user` (the stack's admin by default); a new token when the last expired."""
+    username, password = user or (stack.username, stack.password)
+    extra = kwargs.pop("headers", {})
+    url = f"{stack.base_url}/api/v1{path}"
+    for attempt in range(2):  # a 401 changed nothing: the call is made again with a new token
+        key = (stack.base_url, username)
+        if attempt or key not in _tokens:
+            _tokens[key] = api_token(stack, username, password)
+        headers = {"Authorization": f"Bearer {_tokens[key]}", **extra}
+        response = httpx.request(method, url, headers=headers, **kwargs)
+        if response.status_code != 401:
+            break
+    return response
 
 
 def sign_in(page: Page, stack: Stack, username: str | None = None, password: str | None = None):
@@ -98,25 +121,35 @@ def preview_then_place_market_order(page: Page) -> None:
     screenshot(page, "positions")
     tab(page, "overview")
     expect(page.locator("#ov-open-positions")).not_to_have_text("0")
+    expect(page.locator("#equity-chart")).to_have_attribute("data-points", POSITIVE)
+    expect(page.locator("#drawdown-chart")).to_have_attribute("data-points", POSITIVE)
     screenshot(page, "overview")
+    # and the fill is marked on the symbol's candles
+    tab(page, "charts")
+    expect(page.locator("#price-chart")).to_have_attribute("data-markers", POSITIVE)
 
 
-def far_limit_price(stack: Stack, symbol: str = "AAPL") -> str:
-    token = api_token(stack, stack.username, stack.password)
-    quote = httpx.get(
-        f"{stack.base_url}/api/v1/quotes/{symbol}", headers={"Authorization": f"Bearer {token}"}
-    ).json()
-    return str((Decimal(quote["bid"]) * Decimal("0.8")).quantize(Decimal("0.01")))
+def far_limit_price(stack: Stack, symbol: str = "AAPL", factor: str = "0.8") -> str:
+    quote = api_call(stack, "GET", f"/quotes/{symbol}").json()
+    return str((Decimal(quote["bid"]) * Decimal(factor)).quantize(Decimal("0.01")))
 
 
-def cancel_an_order(page: Page, stack: Stack) -> None:
-    ticket(page, order_type="limit", quantity="3", limit=far_limit_price(stack))
+def place_resting_limit(page: Page, stack: Stack, quantity: str = "3") -> Locator:
+    """Place a buy limit 20 % under the bid from the ticket; return its open-orders row."""
+    ticket(page, order_type="limit", quantity=quantity, limit=far_limit_price(stack))
     page.click("#t-preview")
     expect(page.locator("#t-preview-result .verdict")).to_have_text("Risk verdict: accepted")
     page.click("#t-confirm")
-    row = page.locator("#orders-table tbody tr").filter(has_text="limit")
-    expect(row).to_have_count(1)
+    expect(page.locator("#t-result")).to_contain_text(f"buy {quantity} AAPL")
+    order_id = re.search(r"Order (\d+):", page.locator("#t-result").inner_text())
+    assert order_id, page.locator("#t-result").inner_text()
+    row = page.locator(f'#orders-table tbody tr[data-order-id="{order_id.group(1)}"]')
     expect(row).to_contain_text("open")
+    return row
+
+
+def cancel_an_order(page: Page, stack: Stack) -> None:
+    row = place_resting_limit(page, stack)
     screenshot(page, "orders")
     row.get_by_role("button", name="Cancel").click()
     expect(row).to_have_count(0)
@@ -141,12 +174,8 @@ def stop_trading_refuses_orders(page: Page, stack: Stack) -> None:
     expect(page.locator("#t-preview-result .verdict")).to_have_text("Risk verdict: rejected")
     expect(page.locator("#t-preview-result .violations")).to_contain_text("trading_state")
     expect(page.locator("#t-confirm")).to_be_disabled()
-    token = api_token(stack, stack.username, stack.password)
-    refused = httpx.post(
-        f"{stack.base_url}/api/v1/orders",
-        json={"symbol": "AAPL", "side": "buy", "order_type": "market", "quantity": "1"},
-        headers={"Authorization": f"Bearer {token}"},
-    )
+    order = {"symbol": "AAPL", "side": "buy", "order_type": "market", "quantity": "1"}
+    refused = api_call(stack, "POST", "/orders", json=order)
     assert refused.status_code == 409, refused.text
     assert refused.json()["error"]["code"] == "TRADING_STOPPED"
     # and trading starts again
@@ -166,16 +195,16 @@ def viewer_has_no_kill_switch(page: Page, stack: Stack) -> None:
     expect(page.locator("#ticket")).to_have_count(0)
     tab(page, "backtests")
     expect(page.locator("#bt-form")).to_have_count(0)
+    expect(page.locator('.tabs a[data-tab="audit"]')).to_have_count(0)
+    expect(page.locator("#page-audit")).to_have_count(0)
     tab(page, "risk")
+    expect(page.locator("#override-form")).to_have_count(0)
     screenshot(page, "risk-viewer")
     # the server refuses it anyway
-    token = api_token(stack, *VIEWER)
-    response = httpx.post(
-        f"{stack.base_url}/api/v1/trading/stop",
-        json={"reason": "viewer tries"},
-        headers={"Authorization": f"Bearer {token}"},
-    )
+    response = api_call(stack, "POST", "/trading/stop", user=VIEWER, json={"reason": "viewer"})
     assert response.status_code == 403, response.text
+    audit = api_call(stack, "GET", "/audit", user=VIEWER)
+    assert audit.status_code == 403, audit.text
 
 
 def backtest_runs_to_its_chart(page: Page) -> None:
@@ -189,6 +218,12 @@ def backtest_runs_to_its_chart(page: Page) -> None:
     expect(page.locator("#bt-progress-box")).to_be_visible()
     expect(page.locator("#bt-progress-label")).to_contain_text("completed · 100", timeout=120_000)
     expect(page.locator("#bt-progress")).to_have_attribute("value", "100")
-    expect(page.locator("#bt-chart")).to_have_attribute("data-points", re.compile(r"^[1-9]\d*$"))
-    expect(page.locator('#bt-stats dd[data-stat="total_trades"]')).not_to_have_text(NO_FIGURE)
+    expect(page.locator("#bt-chart")).to_have_attribute("data-points", POSITIVE)
+    expect(page.locator("#bt-dd-chart")).to_have_attribute("data-points", POSITIVE)
+    trades = page.locator('#bt-stats dd[data-stat="total_trades"]')
+    expect(trades).not_to_have_text(NO_FIGURE)
+    # the trade list: one row per closed round trip, and the open one if any
+    closed = int(trades.inner_text())
+    rows = page.locator("#bt-trades tbody tr")
+    expect(rows).to_have_count(closed + rows.filter(has_text="open").count())
     screenshot(page, "backtests")

@@ -101,6 +101,7 @@ export class PriceChart {
       }))
       .sort((a, b) => a.time - b.time);
     this.markers.setMarkers(markers);
+    this.container.dataset.markers = String(markers.length);
   }
 }
 
@@ -114,20 +115,46 @@ function toBar(row) {
   };
 }
 
-export class EquityChart {
-  constructor(container) {
+/** A line over time: one point per second at most (the chart needs strictly rising times). */
+class CurveChart {
+  constructor(container, { color, value, area = false, precision = 2 }) {
     const lib = LWC();
     this.container = container;
+    this.value = value;
     this.chart = lib.createChart(container, baseOptions());
-    this.series = this.chart.addSeries(lib.LineSeries, { color: "#5b9cf6", lineWidth: 2 });
+    const options = { lineWidth: 2, priceFormat: { type: "price", precision, minMove: 1 / 10 ** precision } };
+    this.series = area
+      ? this.chart.addSeries(lib.AreaSeries, { ...options, lineColor: color, topColor: color + "10", bottomColor: color + "60", invertFilledArea: true })
+      : this.chart.addSeries(lib.LineSeries, { ...options, color });
   }
 
   set(points) {
-    // One point per second at most (the chart needs strictly rising times): keep the newest.
     const bySecond = new Map();
-    for (const p of points) bySecond.set(seconds(p.timestamp), Number(p.equity));
+    for (const p of points) {
+      const value = this.value(p);
+      if (value !== null && value !== undefined) bySecond.set(seconds(p.timestamp), Number(value)); // the newest wins
+    }
     const data = [...bySecond.entries()].sort((a, b) => a[0] - b[0]).map(([time, value]) => ({ time, value }));
     this.series.setData(data);
+    this.chart.timeScale().fitContent();
     this.container.dataset.points = String(data.length);
+  }
+}
+
+/** Equity over time (`{timestamp, equity}` points). */
+export class EquityChart extends CurveChart {
+  constructor(container) {
+    super(container, { color: "#5b9cf6", value: (p) => p.equity });
+  }
+}
+
+/** Drawdown below the running peak, drawn under zero (`{timestamp, drawdown_pct}` points). */
+export class DrawdownChart extends CurveChart {
+  constructor(container) {
+    super(container, {
+      color: "#e5534b",
+      area: true,
+      value: (p) => (p.drawdown_pct === null || p.drawdown_pct === undefined ? null : -Math.abs(Number(p.drawdown_pct))),
+    });
   }
 }

@@ -1,13 +1,19 @@
-// The console: overview, positions, orders and ticket, charts, risk and the kill switch.
+// The console: overview, positions, orders and ticket, charts, risk and the kill switch; it signs
+// in, opens the stream and hands the other pages (orders.js, overrides.js, backtests.js,
+// deployments.js, audit.js) what they need.
 import { ApiError, api, refresh, signOut } from "./session.js";
+import { $, button as uiButton, confirmDialog, errorBlock, listOf, say, showError, violationList } from "./ui.js";
 import { Stream } from "./stream.js";
-import { cell, decimal, placesOf, signedClass, subtract, time } from "./format.js";
-import { PriceChart, EquityChart, chartsAvailable } from "./charts.js";
+import { cell, decimal, money, percent, placesOf, signedClass, subtract, time } from "./format.js";
+import { DrawdownChart, EquityChart, PriceChart, chartsAvailable } from "./charts.js";
 import { backtestsStart } from "./backtests.js";
+import { overridesLoad, overridesStart } from "./overrides.js";
+import { deploymentsFill, deploymentsMessage, deploymentsStart } from "./deployments.js";
+import { auditShown, auditStart } from "./audit.js";
+import { modifyOpen, modifyTrack, orderPrice, ordersHistoryStart } from "./orders.js";
 
-const $ = (id) => document.getElementById(id);
 const WORKING = new Set(["new", "pending", "open", "partially_filled", "pending_cancel"]);
-const ACCOUNT_CHANNELS = ["orders", "fills", "positions", "balances", "portfolio", "risk"];
+const ACCOUNT_CHANNELS = ["orders", "fills", "positions", "balances", "portfolio", "risk", "deployments", "signals"];
 
 const state = {
   me: null,
@@ -26,41 +32,22 @@ const state = {
 let stream = null;
 let priceChart = null;
 let equityChart = null;
+let drawdownChart = null;
+let history = null; // the Orders page's order and fill pagers
 
 // --- helpers -----------------------------------------------------------------------------------
 function can(scope) {
   return Boolean(state.me && state.me.scopes.includes(scope));
 }
 
-function showError(error) {
-  const banner = $("banner");
-  banner.textContent = error instanceof ApiError ? error.message : String(error.message || error);
-  banner.hidden = false;
-  clearTimeout(showError.timer);
-  showError.timer = setTimeout(() => (banner.hidden = true), 8000);
-}
-
-function say(element, text, kind = "ok") {
-  element.textContent = text;
-  element.className = kind === "ok" ? "ok" : "error";
-  element.hidden = false;
+function currencyOf(symbol) {
+  const instrument = state.instruments.get(symbol);
+  return instrument ? instrument.currency : undefined;
 }
 
 function pricePlaces(symbol) {
   const instrument = state.instruments.get(symbol);
   return instrument ? placesOf(instrument.tick_size) : undefined;
-}
-
-function confirmDialog(title, text, confirmLabel = "Confirm") {
-  const dialog = $("confirm-dialog");
-  $("confirm-title").textContent = title;
-  $("confirm-text").textContent = text;
-  $("confirm-yes").textContent = confirmLabel;
-  dialog.returnValue = "";
-  dialog.showModal();
-  return new Promise((resolve) => {
-    dialog.addEventListener("close", () => resolve(dialog.returnValue === "ok"), { once: true });
-  });
 }
 
 function throttled(fn, ms) {
@@ -87,37 +74,36 @@ function accountQuery(extra = {}) {
   return { account: state.account, ...extra };
 }
 
-function listOf(body, key) {
-  if (Array.isArray(body)) return body;
-  return (body && (body[key] || body.results)) || [];
-}
-
 // --- tabs --------------------------------------------------------------------------------------
 function showTab() {
-  const name = (window.location.hash || "#overview").slice(1);
+  let name = (window.location.hash || "#overview").slice(1);
+  if (!document.querySelector(`.page[data-page="${CSS.escape(name)}"]`)) name = "overview"; // not offered to this user
   for (const page of document.querySelectorAll(".page")) page.hidden = page.dataset.page !== name;
   for (const link of document.querySelectorAll(".tabs a")) link.classList.toggle("active", link.dataset.tab === name);
+  // A pending override requested by someone else publishes nothing: read them when looked at.
+  if (name === "risk" && state.account !== null) refreshRisk();
+  if (name === "audit" && state.account !== null) auditShown();
 }
 
 // --- overview ----------------------------------------------------------------------------------
 function renderOverview() {
   const p = state.portfolio;
   if (p) {
-    const ccy = p.currency ? " " + p.currency : "";
-    $("ov-equity").textContent = decimal(p.equity) + ccy;
-    $("ov-cash").textContent = `cash ${decimal(p.cash)} · positions ${decimal(p.positions_value)}`;
-    $("ov-total-pnl").textContent = decimal(p.total_pnl);
+    const m = (value) => money(value, p.currency);
+    $("ov-equity").textContent = m(p.equity);
+    $("ov-cash").textContent = `cash ${m(p.cash)} · positions ${m(p.positions_value)}`;
+    $("ov-total-pnl").textContent = m(p.total_pnl);
     $("ov-total-pnl").className = "figure " + signedClass(p.total_pnl);
-    $("ov-pnl-split").textContent = `realized ${decimal(p.realized_pnl)} · unrealized ${decimal(p.unrealized_pnl)}`;
-    $("ov-gross").textContent = decimal(p.exposure.gross);
-    $("ov-net").textContent = `net ${decimal(p.exposure.net)} · long ${decimal(p.exposure.long)} · short ${decimal(p.exposure.short)}`;
-    $("ov-drawdown").textContent = decimal(p.drawdown_pct) + " %";
+    $("ov-pnl-split").textContent = `realized ${m(p.realized_pnl)} · unrealized ${m(p.unrealized_pnl)}`;
+    $("ov-gross").textContent = m(p.exposure.gross);
+    $("ov-net").textContent = `net ${m(p.exposure.net)} · long ${m(p.exposure.long)} · short ${m(p.exposure.short)}`;
+    $("ov-drawdown").textContent = percent(p.drawdown_pct);
     $("ov-zone").textContent = p.dd_zone;
     $("ov-zone").dataset.zone = p.dd_zone;
     $("ov-risk-level").textContent = `risk level ${p.risk_level}`;
     if (state.dayStartEquity !== null) {
       const day = subtract(p.equity, state.dayStartEquity);
-      $("ov-day-pnl").textContent = decimal(day);
+      $("ov-day-pnl").textContent = money(day, p.currency);
       $("ov-day-pnl").className = "figure " + signedClass(day);
     }
   }
@@ -136,8 +122,8 @@ function renderTradingState() {
   $("ov-trading").textContent = "trading " + effective;
   if (!$("kill-switch")) return; // not offered to this user
   $("ks-state").textContent = effective;
-  $("ks-last").textContent = t.actor ? `Last change by ${t.actor}${t.reason ? ": “" + t.reason + "”" : ""}, ` : "";
-  if (t.changed_at) $("ks-last").append(time(t.changed_at, { withDate: true }));
+  $("ks-last").textContent = t.actor ? `Last change by ${t.actor}${t.reason ? ": “" + t.reason + "”" : ""}, ` : "No change recorded yet.";
+  if (t.actor && t.changed_at) $("ks-last").append(time(t.changed_at, { withDate: true }));
 }
 
 const refreshBook = throttled(async () => {
@@ -167,6 +153,7 @@ async function loadEquity() {
     const first = listOf(day, "results")[0];
     state.dayStartEquity = first ? first.equity : null;
     if (equityChart) equityChart.set(points);
+    if (drawdownChart) drawdownChart.set(points);
     $("equity-empty").hidden = points.length > 0;
     $("equity-empty").textContent = "No equity history yet: it is recorded as the book changes.";
     renderOverview();
@@ -231,9 +218,9 @@ function renderPositions() {
       cell(decimal(p.quantity), "num"),
       cell(decimal(p.average_entry_price, places), "num"),
       cell(decimal(p.market_price, places), "num mark"),
-      cell(decimal(p.market_value), "num"),
-      cell(decimal(p.unrealized_pnl), signedClass(p.unrealized_pnl)),
-      cell(p.unrealized_pnl_pct === undefined ? "–" : decimal(p.unrealized_pnl_pct) + " %", signedClass(p.unrealized_pnl_pct)),
+      cell(money(p.market_value, currencyOf(p.symbol)), "num"),
+      cell(money(p.unrealized_pnl, currencyOf(p.symbol)), signedClass(p.unrealized_pnl)),
+      cell(percent(p.unrealized_pnl_pct), signedClass(p.unrealized_pnl_pct)),
       actions,
     );
     return tr;
@@ -266,14 +253,6 @@ async function closeAll() {
 }
 
 // --- orders and fills --------------------------------------------------------------------------
-function orderPrice(order) {
-  const places = pricePlaces(order.symbol);
-  if (order.order_type === "market") return order.average_fill_price ? decimal(order.average_fill_price, places) : "market";
-  if (order.order_type === "stop") return "stop " + decimal(order.stop_price, places);
-  if (order.order_type === "stop_limit") return `${decimal(order.stop_price, places)} / ${decimal(order.limit_price, places)}`;
-  return decimal(order.limit_price, places);
-}
-
 function renderOrders() {
   const tbody = document.querySelector("#orders-table tbody");
   const orders = [...state.orders.values()].sort((a, b) => (a.created_at < b.created_at ? 1 : -1));
@@ -298,6 +277,9 @@ function renderOrders() {
           }
         });
         actions.append(button);
+        if (order.status === "open" || order.status === "partially_filled") {
+          actions.append(" ", uiButton("Modify", () => modifyOpen(state.orders.get(order.id) || order)));
+        }
       }
       tr.append(
         cell(time(order.created_at)),
@@ -306,7 +288,7 @@ function renderOrders() {
         cell(order.order_type),
         cell(decimal(order.quantity), "num"),
         cell(decimal(order.filled_quantity), "num"),
-        cell(orderPrice(order), "num"),
+        cell(orderPrice(order, pricePlaces(order.symbol)), "num"),
         cell(order.status, "status"),
         actions,
       );
@@ -327,6 +309,7 @@ function isStale(order, known) {
 
 function applyOrder(order) {
   if (isStale(order, state.orders.get(order.id) ?? state.settled.get(order.id))) return;
+  modifyTrack(order);
   if (!WORKING.has(order.status)) state.settled.set(order.id, order);
   if (WORKING.has(order.status)) state.orders.set(order.id, order);
   else state.orders.delete(order.id);
@@ -345,7 +328,7 @@ function renderFills() {
         cell(fill.side, "side-" + fill.side),
         cell(decimal(fill.quantity), "num"),
         cell(decimal(fill.price, pricePlaces(fill.symbol)), "num"),
-        cell(`${decimal(fill.fee)} ${fill.fee_currency || ""}`, "num"),
+        cell(money(fill.fee, fill.fee_currency), "num"),
         cell(fill.liquidity),
       );
       return tr;
@@ -354,6 +337,12 @@ function renderFills() {
   $("fills-empty").hidden = state.fills.length > 0;
   if (priceChart) priceChart.markFills(state.fills.filter((f) => f.symbol === state.chartSymbol));
 }
+
+// The history's first page follows the stream (a later page stays put while it is read).
+const refreshHistory = throttled(() => {
+  if (!history) return;
+  for (const pager of [history.orders, history.fills]) if (pager.cursors.length === 1) pager.go(0);
+}, 2000);
 
 // --- order ticket ------------------------------------------------------------------------------
 let previewed = null; // the JSON of the payload the last preview answered for
@@ -387,17 +376,6 @@ function ticketChanged() {
   }
 }
 
-function violationList(violations) {
-  const list = document.createElement("ul");
-  list.className = "violations";
-  for (const v of violations) {
-    const li = document.createElement("li");
-    li.textContent = `${v.rule}: ${v.message}` + (v.limit !== undefined ? ` (limit ${v.limit}, value ${v.value})` : "");
-    list.append(li);
-  }
-  return list;
-}
-
 async function preview() {
   const payload = ticketPayload();
   const box = $("t-preview-result");
@@ -411,10 +389,10 @@ async function preview() {
     const figures = document.createElement("dl");
     for (const [label, value] of [
       ["Estimated price", decimal(result.estimated_price, pricePlaces(result.symbol))],
-      ["Notional", `${decimal(result.notional)} ${result.currency}`],
-      ["Fee", decimal(result.fee)],
-      ["Locks", decimal(result.locked_amount)],
-      ["Available", decimal(result.available)],
+      ["Notional", money(result.notional, result.currency)],
+      ["Fee", money(result.fee, result.currency)],
+      ["Locks", money(result.locked_amount, result.currency)],
+      ["Available", money(result.available, result.currency)],
     ]) {
       const dt = document.createElement("dt");
       dt.textContent = label;
@@ -431,26 +409,6 @@ async function preview() {
     box.hidden = false;
     $("t-confirm").disabled = true;
   }
-}
-
-function errorBlock(error) {
-  const div = document.createElement("div");
-  const p = document.createElement("p");
-  p.className = "error";
-  p.textContent = error.message;
-  div.append(p);
-  const fields = error.details && error.details.fields;
-  if (fields) {
-    const ul = document.createElement("ul");
-    for (const [field, messages] of Object.entries(fields)) {
-      const li = document.createElement("li");
-      li.textContent = `${field}: ${[].concat(messages).join(" ")}`;
-      ul.append(li);
-    }
-    div.append(ul);
-  }
-  if (error.details && error.details.violations) div.append(violationList(error.details.violations));
-  return div;
 }
 
 async function placeOrder(event) {
@@ -493,16 +451,6 @@ function renderRisk(risk) {
   const breaker = risk.circuit_breaker;
   $("breaker").textContent = breaker.tripped ? `Tripped: ${breaker.reason}` : "Not tripped.";
   if (breaker.tripped && breaker.tripped_at) $("breaker").append(" ", time(breaker.tripped_at, { withDate: true }));
-  const overrides = $("overrides");
-  overrides.replaceChildren(
-    ...risk.overrides.map((o) => {
-      const li = document.createElement("li");
-      li.textContent = `${o.kind} ${o.target || ""} = ${o.value} (${o.status || "active"}): ${o.reason} until `;
-      li.append(time(o.expires_at, { withDate: true }));
-      return li;
-    }),
-  );
-  $("overrides-empty").hidden = risk.overrides.length > 0;
 }
 
 const refreshRisk = throttled(async () => {
@@ -514,6 +462,7 @@ const refreshRisk = throttled(async () => {
     state.trading = trading;
     renderRisk(risk);
     renderTradingState();
+    overridesLoad();
   } catch (error) {
     showError(error);
   }
@@ -565,6 +514,7 @@ function onStreamMessage(message) {
       if (priceChart && data.symbol === state.chartSymbol) priceChart.candle(data);
       break;
     case "orders":
+      refreshHistory();
       if (message.type === "snapshot") {
         state.orders = new Map(listOf(data, "orders").filter((o) => WORKING.has(o.status)).map((o) => [o.id, o]));
         renderOrders();
@@ -572,17 +522,28 @@ function onStreamMessage(message) {
       break;
     case "fills":
       if (message.type === "snapshot") state.fills = listOf(data, "fills");
-      else state.fills = [data, ...state.fills.filter((f) => f.id !== data.id)];
+      else {
+        state.fills = [data, ...state.fills.filter((f) => f.id !== data.id)];
+        deploymentsFill(data);
+      }
       renderFills();
       refreshEquity();
+      refreshHistory();
       break;
     case "positions":
     case "balances":
+      refreshBook();
+      break;
     case "portfolio":
       refreshBook();
+      refreshEquity(); // the snapshot a fill writes may land after the fill's own event
       break;
     case "risk":
       refreshRisk();
+      break;
+    case "deployments":
+    case "signals":
+      deploymentsMessage(message);
       break;
   }
 }
@@ -648,12 +609,13 @@ async function start() {
   if (chartsAvailable()) {
     priceChart = new PriceChart($("price-chart"));
     equityChart = new EquityChart($("equity-chart"));
+    drawdownChart = new DrawdownChart($("drawdown-chart"));
   } else {
     $("charts-missing").hidden = false;
   }
 
+  $("symbol-list").replaceChildren(...instruments.map((i) => new Option(i.name, i.symbol)));
   if ($("ticket")) {
-    $("symbol-list").replaceChildren(...instruments.map((i) => new Option(i.name, i.symbol)));
     $("t-symbol").value = state.chartSymbol;
     for (const id of ["t-symbol", "t-side", "t-type", "t-tif", "t-quantity", "t-limit", "t-stop"]) {
       $(id).addEventListener("input", ticketChanged);
@@ -663,6 +625,18 @@ async function start() {
     $("ticket").addEventListener("submit", placeOrder);
     ticketChanged();
   }
+  history = ordersHistoryStart({ account: state.account, pricePlaces, applyOrder });
+  history.orders.reset();
+  history.fills.reset();
+  overridesStart({
+    account: state.account,
+    username: state.me.user ? state.me.user.username : null,
+    canControl: can("control"),
+    onChange: () => refreshRisk(),
+  });
+  auditStart();
+  if ((window.location.hash || "").slice(1) === "audit") auditShown();
+  deploymentsStart({ account: state.account, canTrade: can("trade"), currencyOf }).catch(showError);
   if ($("close-all")) $("close-all").addEventListener("click", closeAll);
   if ($("ks-stop")) {
     $("ks-stop").addEventListener("click", () => control("stop"));
@@ -678,7 +652,7 @@ async function start() {
   refreshBook();
   refreshRisk();
   loadEquity();
-  await backtestsStart({ account: state.account, symbols: [...state.instruments.keys()], defaultSymbol: state.chartSymbol });
+  await backtestsStart({ account: state.account, symbols: [...state.instruments.keys()], defaultSymbol: state.chartSymbol, currencyOf, pricePlaces });
 }
 
 start().catch(showError);

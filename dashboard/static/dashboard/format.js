@@ -78,3 +78,47 @@ export function signedClass(value) {
   const s = sign(value);
   return s > 0 ? "num up" : s < 0 ? "num down" : "num";
 }
+
+/** Round a decimal string half away from zero to `places` decimals, exactly (BigInt). */
+export function roundPlaces(value, places) {
+  const text = String(value);
+  const fraction = (text.split(".")[1] || "").length;
+  if (fraction <= places) return padPlaces(text, places);
+  const negative = text.startsWith("-");
+  const digits = scaled(text.replace(/^[-+]/, ""), fraction);
+  const unit = 10n ** BigInt(fraction - places);
+  const rounded = (digits + unit / 2n) / unit;
+  const body = rounded.toString().padStart(places + 1, "0");
+  const result = places ? body.slice(0, -places) + "." + body.slice(-places) : body;
+  return (negative && rounded !== 0n ? "-" : "") + result;
+}
+
+const minorUnits = new Map();
+
+/** The currency's minor unit digits (USD 2, JPY 0), from the browser's Intl data. */
+export function currencyPlaces(currency) {
+  if (!currency) return 2;
+  if (!minorUnits.has(currency)) {
+    let places = 2;
+    try {
+      places = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits;
+    } catch {
+      places = 8; // not an ISO currency (a crypto asset): show what the ledger holds
+    }
+    minorUnits.set(currency, places);
+  }
+  return minorUnits.get(currency);
+}
+
+/** Money in its currency: "12345.678", "USD" -> "12,345.68 USD" (rounded to the minor unit). */
+export function money(value, currency) {
+  if (value === null || value === undefined || value === "") return "–";
+  const text = decimal(roundPlaces(value, currencyPlaces(currency)));
+  return currency ? `${text} ${currency}` : text;
+}
+
+/** A percentage string to two places: "12.3456" -> "12.35 %". */
+export function percent(value) {
+  if (value === null || value === undefined || value === "") return "–";
+  return decimal(roundPlaces(value, 2)) + " %";
+}

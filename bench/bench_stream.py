@@ -386,10 +386,11 @@ def _run(env, base, web_pid, symbols, accounts, seconds, client="project") -> di
     if process.stdout.readline().strip() != "READY":
         raise SystemExit("the client process did not get its sockets up")
     cpu_before = _cpu_seconds(web_pid), _cpu_seconds(process.pid)
-    wall_before = time.monotonic()
+    wall_before, publisher_before = time.monotonic(), time.process_time()
     quotes_per_s = QUOTES_PER_S / SYMBOL_COUNT * len(symbols)
     drive = asyncio.run(_drive(symbols, [a for a, _ in accounts], seconds, quotes_per_s))
     wall = time.monotonic() - wall_before
+    publisher_cpu = (time.process_time() - publisher_before) / wall
     cpu = (_cpu_seconds(web_pid) - cpu_before[0]) / wall
     client_cpu = (_cpu_seconds(process.pid) - cpu_before[1]) / wall
     process.stdin.write(f"SENT {drive['sent']}\n")
@@ -401,6 +402,7 @@ def _run(env, base, web_pid, symbols, accounts, seconds, client="project") -> di
         "wall": wall,
         "cpu": cpu,
         "client_cpu": client_cpu,
+        "publisher_cpu": publisher_cpu,
         "quotes_per_s": drive["quotes_sent"] / seconds,
         **drive,
         **result,
@@ -410,7 +412,7 @@ def _run(env, base, web_pid, symbols, accounts, seconds, client="project") -> di
 HEADER = (
     f"{'run':<22}{'sockets':>7}{'account delivered/sent':>23}{'dup':>4}{'recon':>6}"
     f"{'q p50':>8}{'q p99':>8}{'a p50':>8}{'a p99':>8}{'quotes/s':>9}{'frames/s':>9}"
-    f"{'hub q':>6}{'cpu':>6}{'µs/fr':>6}{'client':>7}  p99 vs baseline (a, q)"
+    f"{'hub q':>6}{'cpu':>6}{'µs/fr':>6}{'client':>7}{'pub':>5}  p99 vs baseline (a, q)"
 )
 
 
@@ -429,7 +431,7 @@ def _row(label: str, run: dict, baseline: dict | None) -> str:
         f"{delivered:>7.3f}{run['duplicates']:>4}{run['reconnects']:>6}"
         f"{q50:>8.1f}{q99:>8.1f}{a50:>8.1f}{a99:>8.1f}{run['quotes_per_s']:>9.0f}"
         f"{frames_per_s:>9.0f}{run['backlog']:>6}{run['cpu'] * 100:>5.0f}%{us_per_frame:>6.0f}"
-        f"{run['client_cpu'] * 100:>6.0f}%  {ratio}"
+        f"{run['client_cpu'] * 100:>6.0f}%{run['publisher_cpu'] * 100:>4.0f}%  {ratio}"
     )
 
 
@@ -489,7 +491,8 @@ def main() -> None:
             f"\nclients: {clients}; latencies in ms, publish to receipt; recon: reconnects (each"
             " resumed); frames/s: updates received by the clients; hub q: most messages waiting in"
             " Redis for the server's hub; cpu: the daphne process (of one core) and µs/fr its CPU"
-            " per frame received; client: the client process; load average"
+            " per frame received; client: the client process; pub: this publishing process; load"
+            " average"
             f" {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
         )
     finally:

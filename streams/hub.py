@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 HUB_CHANNEL_PREFIX = "stream-hub"
 # Groups expire in the layer (channels_redis: a day); the hub re-joins well before.
 GROUP_REFRESH_S = 3600.0
-# The most messages one shard takes from Redis in one round trip.
+# The most messages one shard takes from Redis in one batch (one ZPOPMIN).
 RECEIVE_BATCH = 500
 
 

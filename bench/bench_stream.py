@@ -5,24 +5,32 @@ database, the Redis of REDIS_URL (default redis://127.0.0.1:6379/13, with prefix
 only), this process publishing, and the sockets in a separate client process.
 
 Every socket authenticates with its own user's JWT, follows one of 20 symbols' `quotes`, and its
-own account's `orders` and `fills`. This process publishes quotes at 200/s in total (through the
-channel layer, as the feed does) and "orders" at 20/s, each an `orders` and a `fills` event of a
-random account through kernel.publish.account_publish (numbered, kept in the Redis replay
-window, sent to the group). Reported per run: account events delivered / sent (must be exactly
-1), duplicates, p50/p99 publish-to-receipt latency of quotes and of account events, and the CPU
-of the server process. Runs: an unreported warm-up; a single socket as the baseline (its
-symbol's 10 quotes/s and all 20 orders/s on its account: what one socket of the fan-out runs
-gets, and more account events); then 100 and 1,000 sockets. The ratios are p99 latencies
-against the baseline's. A micro-measurement of the channel layer itself shows why each process
-joins a group once (its hub) rather than once per socket (channels_redis #83).
+own account's `orders` and `fills`. The sockets are the project's Python client
+(`trading_client.AsyncClient.stream`, which resumes after a close by itself), or with
+`--clients lean` bare `websockets` doing the same protocol and resume. This process publishes
+quotes at 200/s in total (through the channel layer, as the feed does) and "orders" at 20/s,
+each an `orders` and a `fills` event of a random account through kernel.publish.account_publish
+(numbered, kept in the Redis replay window, sent to the group).
 
-    .venv/bin/python bench/bench_stream.py [--sockets 100 1000] [--seconds 10]
+The client waits for every account event however late it is, and stops counting only after 10 s
+without one: late is told apart from lost. Reported per run: account events delivered / sent
+(must be exactly 1), duplicates, reconnects, p50/p99 publish-to-receipt latency of quotes and
+of account events, the quotes/s actually published, the frames/s the clients received, the most
+messages seen waiting in Redis for the server's hub, and the CPU of the server (with its CPU per
+frame received) and of the client process. Runs: an unreported warm-up; a single socket as the
+baseline (one hub member, so each event is one direct send to one socket: its symbol's 10
+quotes/s and all 20 orders/s on its account); then 100 and 1,000 sockets. The ratios are p99
+latencies against the baseline's. A micro-measurement of the channel layer itself shows why each
+process joins a group once (its hub) rather than once per socket (channels_redis #83).
+
+    .venv/bin/python bench/bench_stream.py [--sockets 100 1000] [--seconds 10] [--clients lean]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import json
 import os
 import random
@@ -37,6 +45,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT / "client"))  # the project's Python client, trading_client
 
 from common import free_port, percentile, wait_until_up  # noqa: E402
 
@@ -123,10 +132,19 @@ def _publish_order(account_id: int, n: int) -> None:
         )
 
 
+async def _hub_backlog(layer) -> int:
+    """Messages waiting in Redis on the server's hub channels (sent, not yet received)."""
+    connection = layer.connection(0)
+    keys = [key async for key in connection.scan_iter(match=f"{layer.prefix}stream-hub.*")]
+    waiting = [await connection.zcard(key) for key in keys if not key.endswith(b"$inflight")]
+    return sum(waiting)
+
+
 async def _drive(
     symbols: list[str], accounts: list[int], seconds: float, quotes_per_s: float
-) -> int:
-    """Publish quotes and orders at the set rates for `seconds`; return account events sent."""
+) -> dict[str, int]:
+    """Publish quotes and orders at the set rates for `seconds`; return what was sent, and the
+    largest backlog seen on the hub's channels."""
     from asgiref.sync import sync_to_async
     from channels.layers import get_channel_layer
 
@@ -156,6 +174,15 @@ async def _drive(
              "data": data},
         )  # fmt: skip
 
+    backlog = 0
+
+    async def watch() -> None:
+        nonlocal backlog
+        while True:
+            backlog = max(backlog, await _hub_backlog(layer))
+            await asyncio.sleep(0.25)
+
+    watcher = asyncio.ensure_future(watch())
     while (elapsed := time.monotonic() - began) < seconds:
         due = []
         while quotes < elapsed * quotes_per_s:
@@ -167,7 +194,11 @@ async def _drive(
         await asyncio.gather(*due)
         await asyncio.sleep(0.005)
     await asyncio.gather(*pending)
-    return orders * 2
+    # The backlog drains after the last publish too: keep watching until it is empty.
+    while await _hub_backlog(layer) and time.monotonic() - began < seconds + 60:
+        await asyncio.sleep(0.25)
+    watcher.cancel()
+    return {"sent": orders * 2, "quotes_sent": quotes, "backlog": backlog}
 
 
 async def _layer_costs() -> dict[str, float]:
@@ -196,106 +227,193 @@ async def _layer_costs() -> dict[str, float]:
 
 
 # --- the client process --------------------------------------------------------------------
-async def _client_main(url: str, plan_path: str) -> None:
+class _Tally:
+    """What the client process saw: latencies, account seqs per stream, reconnects."""
+
+    def __init__(self) -> None:
+        self.quote_latency: list[float] = []
+        self.account_latency: list[float] = []
+        self.account_seen: dict[tuple[int, str], set[int]] = {}
+        self.reconnects = 0
+
+    def update(self, channel: str, account: int | None, seq: int | None, data: dict) -> None:
+        received = time.time()
+        if channel == "quotes":
+            published = datetime.fromisoformat(data["timestamp"]).timestamp()
+            self.quote_latency.append((received - published) * 1000)
+            return
+        self.account_latency.append((received * 1e9 - data["published_ns"]) / 1e6)
+        self.account_seen.setdefault((int(account or 0), channel), set()).add(int(seq or 0))
+
+
+async def _project_socket(base: str, symbol: str, token: str, tally: _Tally, ready) -> None:
+    """One socket through the project's client: `AsyncClient.stream`, which resumes by itself."""
+    from trading_client import AsyncClient, JWTAuth
+    from trading_client.stream import Subscription
+
+    client = AsyncClient(base, auth=JWTAuth(access=token))
+    stream = client.stream(
+        [Subscription("quotes", symbols=(symbol,)), Subscription("orders"), Subscription("fills")],
+        open_timeout=60,
+    )
+    waiting = {"orders", "fills"}
+    try:
+        async for message in stream:
+            if message.type == "update":
+                tally.update(message.channel, message.account, message.seq, message.data)
+            elif waiting:
+                waiting.discard(message.channel)
+                if not waiting:
+                    ready.set_result(None)
+    finally:
+        tally.reconnects += stream.reconnects
+        await client.aclose()
+
+
+async def _lean_socket(base: str, symbol: str, token: str, tally: _Tally, ready) -> None:
+    """One socket on bare `websockets`: the same protocol and resume, less work per message."""
     from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
 
+    url = base.replace("http://", "ws://") + "/ws/v1/stream"
+    last_seq: dict[str, int] = {}
+    while True:
+        try:
+            async with connect(url, open_timeout=60, max_queue=None, compression=None) as ws:
+                await ws.send(json.dumps({"action": "authenticate", "token": token}))
+                assert json.loads(await ws.recv())["type"] == "authenticated"
+                joins = [{"action": "subscribe", "channel": "quotes", "symbols": [symbol]}]
+                for channel in ("orders", "fills"):
+                    if channel in last_seq:
+                        joins.append(
+                            {"action": "resume", "channel": channel, "since_seq": last_seq[channel]}
+                        )
+                    else:
+                        joins.append({"action": "subscribe", "channel": channel})
+                for join in joins:
+                    await ws.send(json.dumps(join))
+                async for raw in ws:
+                    message = json.loads(raw)
+                    kind, channel = message.get("type"), message.get("channel")
+                    if kind == "update":
+                        seq = message["seq"]
+                        if channel != "quotes":
+                            if seq <= last_seq.get(channel, -1):
+                                continue  # restated after a resume
+                            last_seq[channel] = seq
+                        tally.update(channel, message.get("account"), seq, message["data"])
+                    elif kind == "snapshot" and channel != "quotes":
+                        last_seq[channel] = message["seq"]
+                        if not ready.done() and {"orders", "fills"} <= last_seq.keys():
+                            ready.set_result(None)
+                return
+        except ConnectionClosed as closed:
+            code = closed.rcvd.code if closed.rcvd else 1006
+            if code == 4401:
+                raise
+            tally.reconnects += 1
+            await asyncio.sleep(0.2 * random.random())
+
+
+def _fail_unready(ready: asyncio.Future, task: asyncio.Task) -> None:
+    """A socket that ends before it is ready fails the run, rather than hanging it."""
+    if not ready.done() and not task.cancelled():
+        ready.set_exception(task.exception() or RuntimeError("the socket ended early"))
+
+
+async def _client_main(base: str, plan_path: str) -> None:
     plan = json.loads(Path(plan_path).read_text())
-    quote_latency: list[float] = []
-    account_latency: list[float] = []
-    account_seen: dict[tuple[int, str], set[int]] = {}
-    debug_raw: list = []
-    sockets = []
-
-    async def open_one(index: int, account_id: int, token: str) -> None:
-        ws = await connect(url, open_timeout=60, max_queue=None, compression=None)
-        await ws.send(json.dumps({"action": "authenticate", "token": token}))
-        assert json.loads(await ws.recv())["type"] == "authenticated"
-        symbol = plan["symbols"][index % len(plan["symbols"])]
-        for message in (
-            {"action": "subscribe", "channel": "quotes", "symbols": [symbol]},
-            {"action": "subscribe", "channel": "orders"},
-            {"action": "subscribe", "channel": "fills"},
-        ):
-            await ws.send(json.dumps(message))
-        # Ready once every subscription is answered (account ones with their snapshot).
-        waiting = {("subscribed", "quotes"), ("snapshot", "orders"), ("snapshot", "fills")}
-        while waiting:
-            reply = json.loads(await ws.recv())
-            waiting.discard((reply.get("type"), reply.get("channel")))
-        sockets.append(ws)
-
-    async def read(ws) -> None:
-        async for raw in ws:
-            received = time.time()
-            message = json.loads(raw)
-            if message.get("type") != "update":
-                continue
-            if message["channel"] == "quotes":
-                published = datetime.fromisoformat(message["data"]["timestamp"]).timestamp()
-                quote_latency.append((received - published) * 1000)
-            else:
-                account_latency.append((received * 1e9 - message["data"]["published_ns"]) / 1e6)
-                key = (message["account"], message["channel"])
-                debug_raw.append([message["channel"], message["seq"], message["data"]["id"]])
-                account_seen.setdefault(key, set()).add(message["seq"])
-
-    opening = [open_one(i, a, t) for i, (a, t) in enumerate(plan["accounts"])]
-    for start in range(0, len(opening), 50):
-        await asyncio.gather(*opening[start : start + 50])
-    readers = [asyncio.ensure_future(read(ws)) for ws in sockets]
-    print("READY", flush=True)
+    socket = _project_socket if plan["client"] == "project" else _lean_socket
+    tally = _Tally()
     loop = asyncio.get_running_loop()
+    tasks = []
+    for start in range(0, len(plan["accounts"]), 50):
+        batch = []
+        for index in range(start, min(start + 50, len(plan["accounts"]))):
+            _, token = plan["accounts"][index]
+            symbol = plan["symbols"][index % len(plan["symbols"])]
+            ready = loop.create_future()
+            task = asyncio.ensure_future(socket(base, symbol, token, tally, ready))
+            task.add_done_callback(functools.partial(_fail_unready, ready))
+            tasks.append(task)
+            batch.append(ready)
+        # Ready once every subscription is answered (account ones with their snapshot).
+        await asyncio.gather(*batch)
+    print("READY", flush=True)
+    cpu_before = time.process_time()
     line = await loop.run_in_executor(None, sys.stdin.readline)
     expected = int(line.split()[1])
-    deadline = time.monotonic() + 15
-    while len(account_latency) < expected and time.monotonic() < deadline:
+    # Every event is waited for, however late: delivery stops counting only after 10 s in which
+    # no account event arrived (lost, then), so late is told apart from lost.
+    count, quiet_since = -1, time.monotonic()
+    while len(tally.account_latency) < expected and time.monotonic() - quiet_since < 10:
+        if len(tally.account_latency) != count:
+            count, quiet_since = len(tally.account_latency), time.monotonic()
         await asyncio.sleep(0.05)
-    for reader in readers:
-        reader.cancel()
-    duplicates = len(account_latency) - sum(len(s) for s in account_seen.values())
-    if os.environ.get("BENCH_STREAM_DEBUG"):
-        Path(plan_path + ".seen").write_text(
-            json.dumps({f"{a}:{c}": sorted(s) for (a, c), s in account_seen.items()})
-        )
-        Path(plan_path + ".raw").write_text(json.dumps(debug_raw))
+    cpu = time.process_time() - cpu_before
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    seen = sum(len(s) for s in tally.account_seen.values())
     print(
-        json.dumps({"quotes": quote_latency, "account": account_latency, "duplicates": duplicates}),
+        json.dumps(
+            {
+                "quotes": tally.quote_latency,
+                "account": tally.account_latency,
+                "duplicates": len(tally.account_latency) - seen,
+                "reconnects": tally.reconnects,
+                "client_cpu_s": cpu,
+            }
+        ),
         flush=True,
     )
-    for ws in sockets:
-        await ws.close()
 
 
 # --- one run -------------------------------------------------------------------------------
-def _run(env, url, web_pid, symbols, accounts, seconds) -> dict:
+def _run(env, base, web_pid, symbols, accounts, seconds, client="project") -> dict:
     """One run: the sockets of `accounts` (one symbol each, in turn), quotes at 10/s a symbol."""
     plan = Path(env["LOCAL_DIR"]) / f"plan-{len(accounts)}.json"
-    plan.write_text(json.dumps({"symbols": symbols, "accounts": accounts}))
-    client = subprocess.Popen(
-        [PYTHON, __file__, "--client", url, str(plan)],
+    plan.write_text(json.dumps({"symbols": symbols, "accounts": accounts, "client": client}))
+    process = subprocess.Popen(
+        [PYTHON, __file__, "--client", base, str(plan)],
         env=env,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
     )
-    assert client.stdout is not None
-    assert client.stdin is not None
-    if client.stdout.readline().strip() != "READY":
+    assert process.stdout is not None
+    assert process.stdin is not None
+    if process.stdout.readline().strip() != "READY":
         raise SystemExit("the client process did not get its sockets up")
-    cpu_before, wall_before = _cpu_seconds(web_pid), time.monotonic()
+    cpu_before = _cpu_seconds(web_pid), _cpu_seconds(process.pid)
+    wall_before, publisher_before = time.monotonic(), time.process_time()
     quotes_per_s = QUOTES_PER_S / SYMBOL_COUNT * len(symbols)
-    sent = asyncio.run(_drive(symbols, [a for a, _ in accounts], seconds, quotes_per_s))
-    cpu = (_cpu_seconds(web_pid) - cpu_before) / (time.monotonic() - wall_before)
-    from kernel.streamlog import stream_log
+    drive = asyncio.run(_drive(symbols, [a for a, _ in accounts], seconds, quotes_per_s))
+    wall = time.monotonic() - wall_before
+    publisher_cpu = (time.process_time() - publisher_before) / wall
+    cpu = (_cpu_seconds(web_pid) - cpu_before[0]) / wall
+    client_cpu = (_cpu_seconds(process.pid) - cpu_before[1]) / wall
+    process.stdin.write(f"SENT {drive['sent']}\n")
+    process.stdin.flush()
+    result = json.loads(process.stdout.readline())
+    process.wait(timeout=120)
+    return {
+        "sockets": len(accounts),
+        "wall": wall,
+        "cpu": cpu,
+        "client_cpu": client_cpu,
+        "publisher_cpu": publisher_cpu,
+        "quotes_per_s": drive["quotes_sent"] / seconds,
+        **drive,
+        **result,
+    }
 
-    numbered = stream_log().current_seq(account_id=accounts[0][0], stream="orders")
-    client.stdin.write(f"SENT {sent}\n")
-    client.stdin.flush()
-    result = json.loads(client.stdout.readline())
-    client.wait(timeout=60)
-    if os.environ.get("BENCH_STREAM_DEBUG"):
-        print(f"  (orders seq of account {accounts[0][0]}: {numbered})")
-    return {"sockets": len(accounts), "sent": sent, "cpu": cpu, **result}
+
+HEADER = (
+    f"{'run':<22}{'sockets':>7}{'account delivered/sent':>23}{'dup':>4}{'recon':>6}"
+    f"{'q p50':>8}{'q p99':>8}{'a p50':>8}{'a p99':>8}{'quotes/s':>9}{'frames/s':>9}"
+    f"{'hub q':>6}{'cpu':>6}{'µs/fr':>6}{'client':>7}{'pub':>5}  p99 vs baseline (a, q)"
+)
 
 
 def _row(label: str, run: dict, baseline: dict | None) -> str:
@@ -306,10 +424,14 @@ def _row(label: str, run: dict, baseline: dict | None) -> str:
         base = percentile(baseline["account"], 0.99), percentile(baseline["quotes"], 0.99)
         ratio = f"{a99 / base[0]:>6.1f}x {q99 / base[1]:>6.1f}x"
     delivered = len(run["account"]) / run["sent"] if run["sent"] else 0
+    frames_per_s = (len(run["quotes"]) + len(run["account"])) / run["wall"]
+    us_per_frame = run["cpu"] * 1e6 / frames_per_s if frames_per_s else 0
     return (
         f"{label:<22}{run['sockets']:>7}{len(run['account']):>9}/{run['sent']:<7}"
-        f"{delivered:>7.3f}{run['duplicates']:>5}{q50:>8.1f}{q99:>8.1f}{a50:>8.1f}{a99:>8.1f}"
-        f"{run['cpu'] * 100:>7.0f}%  {ratio}"
+        f"{delivered:>7.3f}{run['duplicates']:>4}{run['reconnects']:>6}"
+        f"{q50:>8.1f}{q99:>8.1f}{a50:>8.1f}{a99:>8.1f}{run['quotes_per_s']:>9.0f}"
+        f"{frames_per_s:>9.0f}{run['backlog']:>6}{run['cpu'] * 100:>5.0f}%{us_per_frame:>6.0f}"
+        f"{run['client_cpu'] * 100:>6.0f}%{run['publisher_cpu'] * 100:>4.0f}%  {ratio}"
     )
 
 
@@ -317,6 +439,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sockets", type=int, nargs="+", default=[100, 1000])
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument(
+        "--clients",
+        choices=["project", "lean"],
+        default="project",
+        help="the sockets' client: the project's AsyncClient.stream, or bare websockets",
+    )
     parser.add_argument("--client", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.client:
@@ -341,7 +469,6 @@ def main() -> None:
     )
     try:
         wait_until_up(base, web)
-        url = base.replace("http://", "ws://") + "/ws/v1/stream"
         costs = asyncio.run(_layer_costs())
         print("channel layer (Redis), µs per call:")
         for name, cost in costs.items():
@@ -350,19 +477,24 @@ def main() -> None:
             f"\n{QUOTES_PER_S} quotes/s over {SYMBOL_COUNT} symbols, {ORDERS_PER_S} orders/s "
             f"(an orders and a fills event each), {args.seconds:.0f} s per run\n"
         )
-        print(
-            f"{'run':<22}{'sockets':>7}{'account delivered/sent':>23}{'dup':>5}"
-            f"{'q p50':>8}{'q p99':>8}{'a p50':>8}{'a p99':>8}{'cpu':>8}  p99 vs baseline (a, q)"
-        )
-        # A short warm-up first, not reported: in a fresh bench process the first run's
-        # publishing lags (and its events can miss the replay counters; see the README).
-        _run(env, url, web.pid, symbols[:1], accounts[:1], min(3.0, args.seconds))
-        baseline = _run(env, url, web.pid, symbols[:1], accounts[:1], args.seconds)
+        print(HEADER)
+        # A short warm-up first, not reported: the first run of a fresh bench process pays for
+        # its imports and connections while it publishes.
+        clients = args.clients
+        _run(env, base, web.pid, symbols[:1], accounts[:1], min(3.0, args.seconds), clients)
+        baseline = _run(env, base, web.pid, symbols[:1], accounts[:1], args.seconds, clients)
         print(_row("baseline, one socket", baseline, None), flush=True)
         for count in args.sockets:
-            run = _run(env, url, web.pid, symbols, accounts[:count], args.seconds)
+            run = _run(env, base, web.pid, symbols, accounts[:count], args.seconds, clients)
             print(_row("fan-out", run, baseline), flush=True)
-        print("\nlatencies in ms, publish to receipt; cpu: the daphne process, of one core")
+        print(
+            f"\nclients: {clients}; latencies in ms, publish to receipt; recon: reconnects (each"
+            " resumed); frames/s: updates received by the clients; hub q: most messages waiting in"
+            " Redis for the server's hub; cpu: the daphne process (of one core) and µs/fr its CPU"
+            " per frame received; client: the client process; pub: this publishing process; load"
+            " average"
+            f" {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+        )
     finally:
         web.terminate()
         web.wait(timeout=30)

@@ -5,9 +5,12 @@ slow per member, channels_redis #83, and drops past a channel's capacity, #62). 
 process owns one channel, joins each group once however many of its sockets follow it, and
 hands every received message to those sockets directly: an event costs one send per process.
 
-Receiving is sharded over a few channels (a group always on the same one, so its order holds):
-the Redis layer takes several round trips per received message, and one receive loop would cap
-the process at a few hundred messages a second.
+Receiving is sharded over a few channels (a group always on the same one, so its order holds).
+On the Redis layer each shard takes what is waiting in one go (`_RedisBatches`): the layer's own
+`receive` costs four round trips per message (a clean-up script, a blocking pop, a backup copy
+and its removal), which capped a busy process at about a hundred messages a second, and the
+hub's channel backed up for seconds (bench/bench_stream.py measures it). Any other layer (the
+in-memory one of embedded mode) is read with its `receive`.
 """
 
 import asyncio
@@ -25,6 +28,8 @@ logger = logging.getLogger(__name__)
 HUB_CHANNEL_PREFIX = "stream-hub"
 # Groups expire in the layer (channels_redis: a day); the hub re-joins well before.
 GROUP_REFRESH_S = 3600.0
+# The most messages one shard takes from Redis in one batch (one ZPOPMIN).
+RECEIVE_BATCH = 500
 
 
 class Member(Protocol):
@@ -104,21 +109,26 @@ class Hub:
                 logger.warning("could not leave %s; it expires in the layer", group)
 
     async def _run(self, channel: str) -> None:
+        receive = _RedisBatches(self.layer, channel) if _RedisBatches.fits(self.layer) else None
         while True:
             try:
-                message = await self.layer.receive(channel)
+                if receive is not None:
+                    messages = await receive()
+                else:
+                    messages = [await self.layer.receive(channel)]
             except asyncio.CancelledError:
                 raise
             except Exception:
                 logger.exception("stream hub lost the channel layer; closing its sockets")
                 self._lose_all()
                 return
-            self.received += 1
-            for member in list(self.members.get(message.get("group", ""), ())):
-                try:
-                    member.hub_deliver(message)
-                except Exception:
-                    logger.exception("stream delivery failed")
+            for message in messages:
+                self.received += 1
+                for member in list(self.members.get(message.get("group", ""), ())):
+                    try:
+                        member.hub_deliver(message)
+                    except Exception:
+                        logger.exception("stream delivery failed")
 
     def _lose_all(self) -> None:
         members = {member for group in self.members.values() for member in group}
@@ -138,6 +148,50 @@ class Hub:
                     await self.layer.group_add(group, self.channel_of(group))
                 except Exception:
                     logger.warning("could not refresh the hub's membership of %s", group)
+
+
+class _RedisBatches:
+    """Everything waiting on one hub channel of channels_redis' layer, oldest first.
+
+    The layer keeps a channel as a sorted set scored by send time, named prefix + channel, on
+    one host; it sends to a plain (not "!") channel on any of its hosts, so a ring of several
+    hosts is read with the layer's `receive` instead. One blocking pop waits for the first
+    message, one ZPOPMIN takes what queued behind it: two round trips per batch, however long.
+    The layer's backup copy (which lets a cancelled `receive` put its message back) is left
+    out: the hub's tasks are cancelled only with the hub, whose sockets close and resume.
+    """
+
+    def __init__(self, layer: Any, channel: str):
+        self.layer = layer
+        self.key = layer.prefix + channel
+        self.backlog = False
+
+    @staticmethod
+    def fits(layer: Any) -> bool:
+        try:
+            from channels_redis.core import RedisChannelLayer
+        except ImportError:  # pragma: no cover - services mode installs it
+            return False
+        return isinstance(layer, RedisChannelLayer) and layer.ring_size == 1
+
+    async def __call__(self) -> list[dict[str, Any]]:
+        connection = self.layer.connection(0)
+        raw: list[bytes] = []
+        if not self.backlog:
+            first = await connection.bzpopmin(self.key, timeout=self.layer.brpop_timeout)
+            if first is None:
+                return []
+            raw.append(first[1])
+        rest = await connection.zpopmin(self.key, RECEIVE_BATCH - len(raw))
+        raw.extend(member for member, _ in rest)
+        # A full batch: more may wait, so the next call pops without blocking first.
+        self.backlog = len(raw) >= RECEIVE_BATCH
+        messages = []
+        for data in raw:
+            message = self.layer.deserialize(data)
+            message.pop("__asgi_channel__", None)
+            messages.append(message)
+        return messages
 
 
 _hubs: dict[asyncio.AbstractEventLoop, Hub] = {}

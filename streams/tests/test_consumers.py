@@ -148,6 +148,21 @@ async def test_ping_answers_pong_before_authentication():
     await communicator.disconnect()
 
 
+async def test_a_second_authenticate_is_an_error_and_the_socket_stays(trader):
+    communicator = await authenticated(trader)
+    token = await sync_to_async(lambda: str(AccessToken.for_user(trader)))()
+
+    # when the authenticated socket authenticates again
+    await communicator.send_json_to({"action": "authenticate", "token": token})
+
+    # then it is told so, and stays open and authenticated
+    error = await receive(communicator)
+    assert (error["type"], error["code"]) == ("error", "ALREADY_AUTHENTICATED")
+    await communicator.send_json_to({"action": "subscribe", "channel": "orders"})
+    assert (await receive(communicator))["type"] == "subscribed"
+    await communicator.disconnect()
+
+
 async def test_api_key_authenticates_and_is_told_its_scopes(trader, account):
     api_key, secret = await sync_to_async(key_make)(user=trader, account=account, scheme="hmac")
     communicator = await key_authenticated(api_key, secret)

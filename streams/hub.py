@@ -20,6 +20,7 @@ import zlib
 from typing import Any, Protocol
 
 from channels.layers import get_channel_layer
+from channels_redis.core import RedisChannelLayer
 
 logger = logging.getLogger(__name__)
 
@@ -168,10 +169,6 @@ class _RedisBatches:
 
     @staticmethod
     def fits(layer: Any) -> bool:
-        try:
-            from channels_redis.core import RedisChannelLayer
-        except ImportError:  # pragma: no cover - services mode installs it
-            return False
         return isinstance(layer, RedisChannelLayer) and layer.ring_size == 1
 
     async def __call__(self) -> list[dict[str, Any]]:

@@ -64,13 +64,11 @@ def test_without_a_server_loop_the_task_runs_inline():
     assert message["on_loop"] is False
 
 
-@pytest.mark.django_db
-def test_a_wsgi_worker_publishes_every_send_through_its_one_loop(
-    django_capture_on_commit_callbacks, settings
-):
-    # A layer of this test's own: the loop it binds to ends with the test.
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
-    # given: the loop a gunicorn worker starts, with a channel in an account's orders group
+def _published_on_a_worker_loop(captured_commits, settings, *, backend: str, count: int) -> list:
+    """Publish `count` account events after commit from this thread, with the loop a gunicorn
+    worker starts; return what a channel in the account's orders group received through it."""
+    # A layer of the test's own: the loop it binds to ends with the test.
+    settings.CHANNEL_LAYERS = {"default": {"BACKEND": backend}}
     loop = publishing_loop_start()
     layer = get_channel_layer()
 
@@ -80,17 +78,25 @@ def test_a_wsgi_worker_publishes_every_send_through_its_one_loop(
     try:
         channel = on_loop(layer.new_channel())
         on_loop(layer.group_add(account_group(7, "orders"), channel))
-
-        # when: a request thread publishes after commit, twice
-        with django_capture_on_commit_callbacks(execute=True):
-            for n in (1, 2):
+        with captured_commits(execute=True):
+            for n in range(1, count + 1):
                 account_publish(account_id=7, stream="orders", event="created", data={"n": n})
-
-        # then: both arrive, in order, through that loop
-        received = [on_loop(layer.receive(channel)) for _ in range(2)]
+        return [on_loop(layer.receive(channel)) for _ in range(count)]
     finally:
         main_loop_set(None)
         loop.call_soon_threadsafe(loop.stop)
+
+
+@pytest.mark.django_db
+def test_a_wsgi_worker_publishes_every_send_through_its_one_loop(
+    django_capture_on_commit_callbacks, settings
+):
+    received = _published_on_a_worker_loop(
+        django_capture_on_commit_callbacks,
+        settings,
+        backend="channels.layers.InMemoryChannelLayer",
+        count=2,
+    )
     assert [message["data"] for message in received] == [{"n": 1}, {"n": 2}]
     assert received[0]["type"] == "account.event"
 
@@ -112,23 +118,12 @@ def test_sends_handed_to_the_loop_arrive_in_the_order_they_were_made(
     django_capture_on_commit_callbacks, settings
 ):
     # The seq of an account stream rises with each send: a stalled send must not be overtaken.
-    settings.CHANNEL_LAYERS = {"default": {"BACKEND": "tests.test_runtime.SlowFirstLayer"}}
     SlowFirstLayer.slowed = False
-    loop = publishing_loop_start()
-    layer = get_channel_layer()
-
-    def on_loop(coroutine):
-        return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout=5)
-
-    try:
-        channel = on_loop(layer.new_channel())
-        on_loop(layer.group_add(account_group(7, "orders"), channel))
-        with django_capture_on_commit_callbacks(execute=True):
-            for n in range(1, 6):
-                account_publish(account_id=7, stream="orders", event="created", data={"n": n})
-        received = [on_loop(layer.receive(channel)) for _ in range(5)]
-    finally:
-        main_loop_set(None)
-        loop.call_soon_threadsafe(loop.stop)
+    received = _published_on_a_worker_loop(
+        django_capture_on_commit_callbacks,
+        settings,
+        backend="tests.test_runtime.SlowFirstLayer",
+        count=5,
+    )
     assert [message["data"]["n"] for message in received] == [1, 2, 3, 4, 5]
     assert [message["seq"] for message in received] == sorted(m["seq"] for m in received)

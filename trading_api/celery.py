@@ -5,6 +5,8 @@ import os
 from celery import Celery
 from celery.signals import worker_process_init
 
+from kernel.runtime import publishing_loop_start
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "trading_api.settings")
 
 app = Celery("trading_api")
@@ -15,6 +17,4 @@ app.autodiscover_tasks()
 @worker_process_init.connect
 def _publishing_loop(**_signal_arguments) -> None:
     """Each worker process publishes (job progress, results) from one loop of its own."""
-    from kernel.runtime import publishing_loop_start
-
     publishing_loop_start()

@@ -1,11 +1,30 @@
 """Redis cache backend whose connection pool and client are shared by the whole process."""
 
 import threading
+from collections.abc import Sequence
 
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.utils.functional import cached_property
 
 _clients: dict[tuple, object] = {}
+
+# For each key: count it as django-ratelimit's fixed window does (`add` the initial value with a
+# TTL; if it was there already, `incr` it when counting, else read it), but atomically and for
+# every key of a request in one round trip. ARGV holds (initial value, TTL seconds) per key.
+_WINDOW_COUNTS = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+  local initial = ARGV[2 * i - 1]
+  if redis.call('SET', key, initial, 'EX', ARGV[2 * i], 'NX') then
+    counts[i] = tonumber(initial)
+  elseif initial == '1' then
+    counts[i] = redis.call('INCRBY', key, 1)
+  else
+    counts[i] = tonumber(redis.call('GET', key) or initial)
+  end
+end
+return counts
+"""
 _clients_lock = threading.Lock()
 
 
@@ -51,3 +70,20 @@ class SharedPoolRedisCache(RedisCache):
             if client is None:
                 client = _clients[key] = self._class(servers, **options)
         return client
+
+    def window_counts(self, entries: Sequence[tuple[str, bool, int]]) -> list[int]:
+        """Count fixed windows in one round trip: for each (key, increment, TTL seconds), the
+        window's count after this call; a missing key starts at 1 when counting, else at 0.
+
+        The keys are cache keys (this cache's prefix and version are applied), holding integers
+        as Django's Redis serializer stores them, so `get`, `add` and `incr` see the same values.
+        """
+        client = self._cache.get_client(write=True)
+        script = self.__dict__.get("_window_script")
+        if script is None:
+            script = self.__dict__["_window_script"] = client.register_script(_WINDOW_COUNTS)
+        keys = [self.make_and_validate_key(key) for key, _, _ in entries]
+        args: list[int] = []
+        for _, increment, ttl in entries:
+            args += [1 if increment else 0, ttl]
+        return [int(count) for count in script(keys=keys, args=args, client=client)]

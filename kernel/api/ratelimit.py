@@ -4,10 +4,15 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 
 from django.conf import settings
+from django.core.cache import caches
 from django.http import HttpRequest
+from django_ratelimit import ALL
+from django_ratelimit import core as ratelimit_core
 from django_ratelimit.core import get_usage
 from redis.exceptions import RedisError
 from rest_framework.exceptions import Throttled
@@ -101,15 +106,66 @@ class LocalWindows:
 local_windows = LocalWindows()
 
 
-def _usage(request: HttpRequest, *, rate_class: str, key: str, rate: str, increment: bool):
-    group = f"api:{rate_class}"
+@dataclass(frozen=True)
+class Count:
+    """One fixed window a request is counted in (or only read from, `increment=False`)."""
+
+    rate_class: str
+    key: str
+    rate: str
+    increment: bool
+
+
+def _usages(request: HttpRequest, counts: Sequence[Count]) -> list[dict | None]:
+    """django-ratelimit's usage record ({count, limit, should_limit, time_left}) of each window.
+
+    On the Redis cache every window of the call is counted in one round trip (a request is
+    counted in three before authentication and one after); elsewhere each goes through
+    django-ratelimit's `get_usage`. Both use django-ratelimit's cache keys and windows, so the
+    two ways count the same windows. An unreachable Redis falls back to this process's counters.
+    """
     try:
-        return get_usage(
-            request, group=group, key=lambda _group, _request: key, rate=rate, increment=increment
-        )
+        return _shared_usages(request, counts)
     except (RedisError, OSError) as exc:
         logger.warning("rate limits: shared cache unreachable (%r); counting in process", exc)
-        return local_windows.usage(f"{group}:{key}", rate, increment=increment)
+        return [
+            local_windows.usage(f"api:{c.rate_class}:{c.key}", c.rate, increment=c.increment)
+            for c in counts
+        ]
+
+
+def _shared_usages(request: HttpRequest, counts: Sequence[Count]) -> list[dict | None]:
+    cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
+    window_counts = getattr(cache, "window_counts", None)
+    if window_counts is None or not getattr(settings, "RATELIMIT_ENABLE", True):
+        return [
+            get_usage(
+                request,
+                group=f"api:{c.rate_class}",
+                key=lambda _group, _request, key=c.key: key,
+                rate=c.rate,
+                increment=c.increment,
+            )
+            for c in counts
+        ]
+    # The window and key django-ratelimit's get_usage would use (its clock included, which
+    # tests freeze); kernel/tests/test_ratelimit_shared.py holds the two ways to the same counts.
+    entries, windows = [], []
+    for c in counts:
+        limit, period = rate_parse(c.rate)
+        window = ratelimit_core._get_window(c.key, period)
+        key = ratelimit_core._make_cache_key(f"api:{c.rate_class}", window, c.rate, c.key, ALL)
+        entries.append((key, c.increment, period + ratelimit_core.EXPIRATION_FUDGE))
+        windows.append((limit, window))
+    now = int(ratelimit_core.time.time())
+    return [
+        {"count": count, "limit": limit, "should_limit": count > limit, "time_left": window - now}
+        for count, (limit, window) in zip(window_counts(entries), windows, strict=True)
+    ]
+
+
+def _usage(request: HttpRequest, *, rate_class: str, key: str, rate: str, increment: bool):
+    return _usages(request, [Count(rate_class, key, rate, increment)])[0]
 
 
 def rate_limit_headers(usage: dict) -> dict[str, str]:
@@ -219,11 +275,8 @@ def auth_failure_count(request: HttpRequest) -> int:
     """Count one refused credential against the client IP and the key id it named; return the
     higher of the two counts in the current window (1 for the first failure)."""
     rate = settings.RATE_LIMIT_AUTH_FAILURES
-    counts = [
-        _usage(request, rate_class="auth-failures", key=key, rate=rate, increment=True)
-        for key in failure_keys(request)
-    ]
-    return max((usage or {}).get("count", 1) for usage in counts)
+    counts = [Count("auth-failures", key, rate, True) for key in failure_keys(request)]
+    return max((usage or {}).get("count", 1) for usage in _usages(request, counts))
 
 
 def pre_auth_refusal(request: HttpRequest) -> dict | None:
@@ -235,14 +288,16 @@ def pre_auth_refusal(request: HttpRequest) -> dict | None:
     usage's "source" names the refused IP or key id ("ip:<address>", "key:<key id>").
     """
     ip_key = f"ip:{client_ip(request)}"
-    ip_usage = _usage(
-        request, rate_class="ip", key=ip_key, rate=settings.RATE_LIMIT_IP, increment=True
+    sources = failure_keys(request)
+    rate = settings.RATE_LIMIT_AUTH_FAILURES
+    ip_usage, *failures = _usages(  # one round trip for the three windows
+        request,
+        [Count("ip", ip_key, settings.RATE_LIMIT_IP, True)]
+        + [Count("auth-failures", key, rate, False) for key in sources],
     )
     if ip_usage is not None and ip_usage["should_limit"]:
         return {**ip_usage, "source": ip_key}
-    rate = settings.RATE_LIMIT_AUTH_FAILURES
-    for key in failure_keys(request):
-        usage = _usage(request, rate_class="auth-failures", key=key, rate=rate, increment=False)
+    for key, usage in zip(sources, failures, strict=True):
         if usage is not None and usage["count"] >= usage["limit"]:
             return {**usage, "source": key}
     return None

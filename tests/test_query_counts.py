@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 EXPECTED = {
     "GET /me": (1, 1),
     "GET /balances": (1, 1),
-    "POST /orders": (26, 20),
+    "POST /orders": (24, 18),
 }
 
 

@@ -16,27 +16,48 @@ M = TypeVar("M", bound=models.Model)
 
 
 @cache
-def _statement(model: type[models.Model], rows: int) -> tuple[str, tuple[models.Field, ...]]:
+def _statement(
+    model: type[models.Model], rows: int, unique: tuple[str, ...] | None
+) -> tuple[str, tuple[models.Field, ...]]:
     meta = model._meta
     fields = tuple(field for field in meta.concrete_fields if not field.primary_key)
     quote = connection.ops.quote_name
     columns = ", ".join(quote(str(field.column)) for field in fields)
     placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
     values = ", ".join([placeholders] * rows)
+    conflict = ""
+    if unique is not None:
+        target = ", ".join(quote(str(meta.get_field(name).column)) for name in unique)
+        conflict = f"ON CONFLICT ({target}) DO NOTHING "
     sql = (
-        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values} "  # noqa: S608
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values} {conflict}"  # noqa: S608
         f"RETURNING {quote(str(meta.pk.column))}"
     )
     return sql, fields
 
 
+def row_insert_unless_taken(obj: M, *, unique: tuple[str, ...]) -> bool:
+    """INSERT one instance unless a row already holds its values of the unique constraint on
+    `unique` (field names); return whether it was written (its primary key is set then).
+
+    For a uniqueness the caller reports as a domain error: no savepoint is needed to survive
+    the violation, and any other constraint still raises IntegrityError.
+    """
+    return bool(_insert([obj], unique=unique))
+
+
 def rows_insert(objects: list[M]) -> list[M]:
     """INSERT `objects` (all of one model, primary keys unset) in one statement, in order; set
     their primary keys and return them."""
+    _insert(objects, unique=None)
+    return objects
+
+
+def _insert(objects: list[M], *, unique: tuple[str, ...] | None) -> list[M]:
     if not objects:
         return objects
     model = type(objects[0])
-    sql, fields = _statement(model, len(objects))
+    sql, fields = _statement(model, len(objects), unique)
     params: list = []
     for obj in objects:
         for field in fields:
@@ -44,6 +65,8 @@ def rows_insert(objects: list[M]) -> list[M]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         keys = [row[0] for row in cursor.fetchall()]
+    if len(keys) < len(objects):  # held back by `unique` (row_insert_unless_taken: one row)
+        return []
     # Both databases number the rows of one VALUES list in the order given; sorting the keys
     # makes the pairing independent of the order RETURNING lists them in.
     for obj, key in zip(objects, sorted(keys), strict=True):

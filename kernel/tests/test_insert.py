@@ -3,12 +3,12 @@
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from kernel.db.insert import rows_insert
+from kernel.db.insert import row_insert_unless_taken, rows_insert
 from orders.models import Order, OrderEvent
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +63,44 @@ def test_rows_insert_of_nothing_writes_nothing():
     with CaptureQueriesContext(connection) as queries:
         assert rows_insert([]) == []
     assert queries.captured_queries == []
+
+
+def _order(account, aapl, client_order_id: str, quantity: Decimal = Decimal(1)) -> Order:
+    return Order(
+        client_order_id=client_order_id, account=account, instrument=aapl, side="buy",
+        order_type="market", time_in_force="gtc", quantity=quantity,
+    )  # fmt: skip
+
+
+def test_row_insert_unless_taken_writes_a_new_row_in_one_statement(account, aapl):
+    order = _order(account, aapl, "fresh")
+
+    with CaptureQueriesContext(connection) as queries:
+        written = row_insert_unless_taken(order, unique=("account", "client_order_id"))
+
+    assert written is True
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["INSERT"]
+    assert Order.objects.get(pk=order.pk).client_order_id == "fresh"
+
+
+def test_row_insert_unless_taken_leaves_a_taken_value_and_the_transaction_usable(account, aapl):
+    first = _order(account, aapl, "taken")
+    row_insert_unless_taken(first, unique=("account", "client_order_id"))
+    with transaction.atomic():
+        second = _order(account, aapl, "taken", quantity=Decimal(7))
+
+        written = row_insert_unless_taken(second, unique=("account", "client_order_id"))
+
+        # then: nothing written, no key set, and the transaction goes on (no savepoint needed)
+        assert written is False
+        assert second.pk is None
+        assert Order.objects.filter(account=account, client_order_id="taken").count() == 1
+    assert Order.objects.get(pk=first.pk).quantity == Decimal(1)
+
+
+def test_row_insert_unless_taken_still_raises_for_another_constraint(account, aapl):
+    with pytest.raises(IntegrityError), transaction.atomic():
+        row_insert_unless_taken(
+            _order(account, aapl, "zero", quantity=Decimal(0)),
+            unique=("account", "client_order_id"),
+        )

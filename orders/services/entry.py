@@ -7,12 +7,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from access.models import Account
 from audit.services import audit_record_many
-from kernel.db.insert import rows_insert
+from kernel.db.insert import row_insert_unless_taken, rows_insert
 from kernel.decimals import decimal_text, step_floor
 from marketdata.enums import InstrumentStatus
 from marketdata.models import Instrument
@@ -466,14 +466,12 @@ def order_submit(
             order.reject_reason = "; ".join(v.message for v in violations)[:2000]
         else:
             order.locked_amount = locked
-        try:
-            with transaction.atomic():
-                order.save(force_insert=True)
-        except IntegrityError:
+        # ON CONFLICT instead of a savepoint around the insert: two statements fewer.
+        if not row_insert_unless_taken(order, unique=("account", "client_order_id")):
             raise DuplicateClientOrderId(
                 f"client_order_id {order.client_order_id!r} is already used by this account",
                 details={"client_order_id": order.client_order_id},
-            ) from None
+            )
         after = order_snapshot(order)
         created = order_snapshot(_as_created(order))
         rows_insert(

@@ -4,10 +4,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from access.models import Account
 from analytics.services import trade_apply_fill
+from kernel.db.insert import row_insert_unless_taken
 from kernel.decimals import decimal_text, quantize, step_floor
 from kernel.errors import ApplicationError
 from orders.enums import WORKING_STATUSES, OrderEventType, OrderSide, OrderStatus, OrderType
@@ -292,10 +293,9 @@ def order_apply_fill(
             executed_at=executed_at,
             venue_exec_id=venue_exec_id,
         )
-        try:
-            with transaction.atomic():
-                fill.save(force_insert=True)
-        except IntegrityError:
+        # A venue execution already booked is a replay: nothing more to do (ON CONFLICT, so
+        # no savepoint around the insert).
+        if not row_insert_unless_taken(fill, unique=("venue_exec_id",)):
             return None
         before = order_snapshot(order)
         # What stays reserved is the lock rule for what stays to fill; a cut order keeps none.

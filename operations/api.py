@@ -148,7 +148,9 @@ class OperationCancelView(OperationView):
     """DELETE /operations/{id}/cancel (POST is an alias).
 
     200 with the operation when it is cancelled (it was pending); 202 when it runs and will stop
-    at its next checkpoint; 409 OPERATION_NOT_CANCELABLE when it has finished.
+    at its next checkpoint; 409 OPERATION_NOT_CANCELABLE when it has finished. The status code
+    says what the call did: a running operation whose stop was requested gets 202 even when it
+    has already stopped by the time the reply is written (its body then shows `cancelled`).
     """
 
     @extend_schema(
@@ -160,7 +162,9 @@ class OperationCancelView(OperationView):
             operation_id=operation_id, account_ids=account_ids_for(request)
         )
         operation = services.operation_cancel(operation_id=operation.pk)
-        code = status.HTTP_200_OK if operation.is_finished else status.HTTP_202_ACCEPTED
+        # Only a running operation gets a stop request; a pending one is cancelled at once.
+        requested = operation.cancel_requested_at is not None
+        code = status.HTTP_202_ACCEPTED if requested else status.HTTP_200_OK
         return Response(operation_payload(operation), status=code)
 
     @extend_schema(

@@ -4,10 +4,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.db import models
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from kernel.db.expressions import ExactSub, ExactSum
+from kernel.db.prepared import Prepared
 from kernel.ids import id_parse
 from kernel.typing import AccountIds
 from orders.enums import WORKING_STATUSES, OrderStatus
@@ -94,6 +96,40 @@ def fill_list(
     return fills
 
 
+def _facts_query(p) -> QuerySet:
+    working = Q(status__in=[*WORKING_STATUSES, OrderStatus.NEW])
+    remaining = ExactSub(F("quantity"), F("filled_quantity"))
+    # Only working or recent orders count towards any figure: naming them lets the account's
+    # (status) and (created_at) indexes find them instead of reading its whole history.
+    return (
+        Order.objects.filter(account_id=p.account_id)
+        .filter(working | Q(created_at__gt=p.since))
+        .exclude(pk=p.exclude_order_id)
+        .values("account_id")
+        .annotate(
+            open_orders=Count("id", filter=working),
+            recent_orders=Count("id", filter=Q(created_at__gt=p.since)),
+            working_buy=ExactSum(
+                remaining, filter=working & Q(instrument_id=p.instrument_id, side="buy")
+            ),
+            working_sell=ExactSum(
+                remaining, filter=working & Q(instrument_id=p.instrument_id, side="sell")
+            ),
+        )
+        .values_list("open_orders", "recent_orders", "working_buy", "working_sell")
+    )
+
+
+# The account's rows form one group (no row when it has no working or recent order).
+_FACTS = Prepared(
+    _facts_query,
+    account_id=models.BigIntegerField(),
+    instrument_id=models.BigIntegerField(),
+    exclude_order_id=models.BigIntegerField(),
+    since=models.DateTimeField(),
+)
+
+
 def order_facts_for_risk(
     *,
     account_id: int,
@@ -107,28 +143,18 @@ def order_facts_for_risk(
     sell} (still to fill in this instrument)}; `exclude_order_id` (a modified order) is left out.
     """
     since = (now or timezone.now()) - timedelta(seconds=1)
-    working = Q(status__in=[*WORKING_STATUSES, OrderStatus.NEW])
-    remaining = ExactSub(F("quantity"), F("filled_quantity"))
-    # Only working or recent orders count towards any figure: naming them lets the account's
-    # (status) and (created_at) indexes find them instead of reading its whole history.
-    orders = Order.objects.filter(account_id=account_id).filter(working | Q(created_at__gt=since))
-    if exclude_order_id is not None:
-        orders = orders.exclude(pk=exclude_order_id)
-    row = orders.aggregate(
-        open_orders=Count("id", filter=working),
-        recent_orders=Count("id", filter=Q(created_at__gt=since)),
-        working_buy=ExactSum(
-            remaining, filter=working & Q(instrument_id=instrument_id, side="buy")
-        ),
-        working_sell=ExactSum(
-            remaining, filter=working & Q(instrument_id=instrument_id, side="sell")
-        ),
+    rows = _FACTS.rows(
+        account_id=account_id,
+        instrument_id=instrument_id,
+        exclude_order_id=exclude_order_id or 0,  # ids start at 1: 0 leaves nothing out
+        since=since,
     )
+    open_orders, recent_orders, working_buy, working_sell = rows[0] if rows else (0, 0, None, None)
     return {
-        "open_orders": row["open_orders"],
-        "recent_orders": row["recent_orders"],
+        "open_orders": open_orders,
+        "recent_orders": recent_orders,
         "working_quantity": {
-            "buy": row["working_buy"] or Decimal(0),
-            "sell": row["working_sell"] or Decimal(0),
+            "buy": working_buy or Decimal(0),
+            "sell": working_sell or Decimal(0),
         },
     }

@@ -15,9 +15,11 @@ from functools import cached_property
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import F, Q
+from django.db import models
+from django.db.models import F, Q, QuerySet
 
 from kernel.db.expressions import ExactAbs, ExactMul, ExactSum
+from kernel.db.prepared import Prepared
 from kernel.decimals import decimal_text
 from marketdata.enums import InstrumentStatus
 from marketdata.keys import quote_cache_key
@@ -169,6 +171,28 @@ def trading_gate(*, intent: OrderIntent, limits: RiskLimits | None = None) -> No
 # --- the facts the rules share ------------------------------------------------------------
 
 
+def _exposure_query(p) -> QuerySet:
+    this = Q(instrument_id=p.instrument_id)
+    return (
+        Position.objects.filter(account_id=p.account_id)
+        .values("account_id")
+        .annotate(
+            position_quantity=ExactSum("quantity", filter=this),
+            gross_others=ExactSum(
+                ExactMul(ExactAbs(F("quantity")), F("average_entry_price")), filter=~this
+            ),
+            positions_at_cost=ExactSum(ExactMul(F("quantity"), F("average_entry_price"))),
+        )
+        .values_list("position_quantity", "gross_others", "positions_at_cost")
+    )
+
+
+# One group for the account's positions (no row when it has none).
+_EXPOSURE = Prepared(
+    _exposure_query, account_id=models.BigIntegerField(), instrument_id=models.BigIntegerField()
+)
+
+
 @dataclass
 class Facts:
     """What the rules read, each at most once per order."""
@@ -209,15 +233,16 @@ class Facts:
     def exposure(self) -> dict[str, Decimal]:
         """In one query: this instrument's position, the gross notional (at cost) of every
         other position, and the signed value of all positions at cost (for equity)."""
-        this = Q(instrument=self.intent.instrument)
-        row = Position.objects.filter(account_id=self.intent.account_id).aggregate(
-            position_quantity=ExactSum("quantity", filter=this),
-            gross_others=ExactSum(
-                ExactMul(ExactAbs(F("quantity")), F("average_entry_price")), filter=~this
-            ),
-            positions_at_cost=ExactSum(ExactMul(F("quantity"), F("average_entry_price"))),
+        rows = _EXPOSURE.rows(
+            account_id=self.intent.account_id, instrument_id=self.intent.instrument.pk
         )
-        return {key: ZERO if value is None else value for key, value in row.items()}
+        values = rows[0] if rows else (None, None, None)
+        return {
+            key: ZERO if value is None else value
+            for key, value in zip(
+                ("position_quantity", "gross_others", "positions_at_cost"), values, strict=True
+            )
+        }
 
     @cached_property
     def position_notional(self) -> Decimal:

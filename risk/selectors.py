@@ -7,11 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db import models
 from django.db.models import F, QuerySet
 from django.utils import timezone
 
 from access.models import Account
 from kernel.db.expressions import ExactMul, ExactSum
+from kernel.db.prepared import Prepared
 from kernel.decimals import decimal_text
 from kernel.ids import id_parse
 from kernel.typing import AccountIds
@@ -58,9 +60,20 @@ def risk_config_get(*, account: Account) -> RiskConfig:
     return config if config is not None else RiskConfig(account=account)
 
 
+_CONFIG_VALUES = Prepared(
+    lambda p: (
+        RiskConfig.objects.filter(account_id=p.account_id)
+        .order_by("pk")
+        .values_list(*RISK_CONFIG_FIELDS)[:1]
+    ),
+    account_id=models.BigIntegerField(),
+)
+
+
 def risk_config_values(*, account_id: int) -> dict[str, Any]:
     """The account's configured limits as Python values; an account without a config has none."""
-    row = RiskConfig.objects.filter(account_id=account_id).values(*RISK_CONFIG_FIELDS).first()
+    rows = _CONFIG_VALUES.rows(account_id=account_id)
+    row = dict(zip(RISK_CONFIG_FIELDS, rows[0], strict=True)) if rows else None
     if row is None:
         return {name: None for name in RISK_CONFIG_FIELDS} | {
             "market_protection_pct": Decimal(settings.RISK_MARKET_PROTECTION_PCT),

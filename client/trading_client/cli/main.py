@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NoReturn
 
 from trading_client._version import __version__
 from trading_client.cli.config import SettingsError, load_settings
@@ -589,7 +589,7 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
@@ -619,7 +619,8 @@ def _order_entry_arguments(parser: argparse.ArgumentParser, *, placing: bool) ->
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `trading`."""
-    json_flag = argparse.ArgumentParser(add_help=False)
+    # A parent of the subcommands' parsers, so of their class (it only lends its argument).
+    json_flag = _Parser(add_help=False)
     json_flag.add_argument(
         "--json", action="store_true", default=argparse.SUPPRESS, help="JSON output"
     )

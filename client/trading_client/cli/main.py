@@ -531,7 +531,8 @@ def _backtest(client: Client, args: argparse.Namespace) -> Output:
         print(f"\r{progress_bar(Decimal(100), operation.status)}", file=sys.stderr)
     result = client.backtests.get(started.backtest_id)
     if result.status != "completed":
-        text = pairs([("backtest", result.id), ("status", result.status), ("error", result.error)])
+        error = f"{result.error.code}: {result.error.message}" if result.error else None
+        text = pairs([("backtest", result.id), ("status", result.status), ("error", error)])
         return Output(result.to_dict(), text, EXIT_API)
     summary = [("backtest", result.id), ("strategy", result.strategy),
                ("symbol", f"{result.symbol} {result.interval}"), ("bars", result.bars)]  # fmt: skip

@@ -25,7 +25,7 @@ from trading_client.errors import (
     error_from_response,
     retry_after_seconds,
 )
-from trading_client.models import Order, Quote
+from trading_client.models import CloseResult, Operation, OperationError, Order, Quote
 from trading_client.models.analytics import Performance
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "docs" / "errors.md"
@@ -152,6 +152,46 @@ def test_models_keep_decimals_exact_times_aware_and_unknown_fields():
     assert quote.extra == {"new_field": {"x": 1}}
     assert quote.to_dict()["new_field"] == {"x": 1}
     assert quote.to_dict()["bid"] == "0.1"
+
+
+def test_codes_that_arrive_in_a_success_are_typed_where_they_arrive():
+    # docs/errors.md: a failed job's code is in its operation's `error` (200), a close cut short
+    # is an item of a 207; neither is raised, so each has its field instead of a class.
+    operation = Operation.from_dict(
+        {
+            "id": 7,
+            "type": "backtest_sweep",
+            "status": "failed",
+            "progress": {"percentage": "100", "phase": "failed"},
+            "error": {
+                "code": "CHILD_OPERATIONS_FAILED",
+                "message": "1 of 2 child operations did not complete: 9",
+                "details": {"failed": [9], "cancelled": []},
+            },
+        }
+    )
+    close = CloseResult.from_dict(
+        {
+            "symbol": "AAPL",
+            "status_code": 422,
+            "order_id": 12,
+            "status": "pending",
+            "unplaced_quantity": "35",
+            "error": {"code": "CLOSE_UNFUNDED", "message": "Only 65 of AAPL could be closed"},
+        }
+    )
+
+    assert isinstance(operation.error, OperationError)
+    assert operation.error.code == "CHILD_OPERATIONS_FAILED"
+    assert operation.error.details == {"failed": [9], "cancelled": []}
+    assert operation.to_dict()["error"]["code"] == "CHILD_OPERATIONS_FAILED"
+    assert Operation.from_dict({**operation.to_dict(), "error": None}).error is None
+    assert close.error is not None
+    assert (close.error.code, close.unplaced_quantity, close.ok) == (
+        "CLOSE_UNFUNDED",
+        Decimal("35"),
+        False,
+    )
 
 
 def test_renamed_fields_read_and_write_their_json_names():

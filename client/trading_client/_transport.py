@@ -87,14 +87,16 @@ def _prepare(options: Options, call: Call[Any]) -> _Prepared:
 
 
 def _network_error(exc: httpx.TransportError, prepared: _Prepared) -> TradingError:
-    where = {"method": prepared.method, "url": prepared.url}
+    method, url = prepared.method, prepared.url
+    # An exception without text is named by its type.
+    reason = str(exc) or type(exc).__name__
     if isinstance(exc, httpx.UnsupportedProtocol):
-        return ConfigurationError(f"cannot send to {prepared.url}: {exc}")
+        return ConfigurationError(f"cannot send to {url}: {exc}")
     if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)):
-        return ConnectError(f"could not connect: {exc or type(exc).__name__}", **where)
+        return ConnectError(f"could not connect: {reason}", method=method, url=url)
     if isinstance(exc, httpx.TimeoutException):
-        return RequestTimeoutError(f"timed out: {exc or type(exc).__name__}", **where)
-    return NetworkError(f"connection failed: {exc or type(exc).__name__}", **where)
+        return RequestTimeoutError(f"timed out: {reason}", method=method, url=url)
+    return NetworkError(f"connection failed: {reason}", method=method, url=url)
 
 
 def _reply_or_error(response: httpx.Response, attempts: int) -> Reply | APIError:

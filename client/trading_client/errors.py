@@ -543,7 +543,9 @@ def _subclasses(root: type[APIError]) -> list[type[APIError]]:
 
 #: error code -> exception class, for every code in the server's catalogue.
 ERROR_CLASSES: dict[str, type[APIError]] = {
-    cls.code_name: cls for cls in _subclasses(APIError) if "code_name" in cls.__dict__
+    cls.code_name: cls
+    for cls in _subclasses(APIError)
+    if "code_name" in cls.__dict__ and cls.code_name is not None
 }
 #: HTTP status -> exception class, for codes this version does not know.
 STATUS_CLASSES: dict[int, type[APIError]] = {

@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NoReturn
 
 from trading_client._version import __version__
 from trading_client.cli.config import SettingsError, load_settings
@@ -531,7 +531,8 @@ def _backtest(client: Client, args: argparse.Namespace) -> Output:
         print(f"\r{progress_bar(Decimal(100), operation.status)}", file=sys.stderr)
     result = client.backtests.get(started.backtest_id)
     if result.status != "completed":
-        text = pairs([("backtest", result.id), ("status", result.status), ("error", result.error)])
+        error = f"{result.error.code}: {result.error.message}" if result.error else None
+        text = pairs([("backtest", result.id), ("status", result.status), ("error", error)])
         return Output(result.to_dict(), text, EXIT_API)
     summary = [("backtest", result.id), ("strategy", result.strategy),
                ("symbol", f"{result.symbol} {result.interval}"), ("bars", result.bars)]  # fmt: skip
@@ -589,7 +590,7 @@ class UsageError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
@@ -619,7 +620,8 @@ def _order_entry_arguments(parser: argparse.ArgumentParser, *, placing: bool) ->
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `trading`."""
-    json_flag = argparse.ArgumentParser(add_help=False)
+    # A parent of the subcommands' parsers, so of their class (it only lends its argument).
+    json_flag = _Parser(add_help=False)
     json_flag.add_argument(
         "--json", action="store_true", default=argparse.SUPPRESS, help="JSON output"
     )

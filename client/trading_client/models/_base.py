@@ -14,7 +14,6 @@ import typing
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from decimal import Decimal
-from functools import cache
 from typing import Any, Self, TypeVar, Union
 
 from trading_client._json import parse_datetime, to_jsonable
@@ -146,9 +145,21 @@ def _converter(hint: Any) -> _Convert:
     return _identity
 
 
-@cache
+# Each model class's plan, built on its first use. A plain dict rather than functools.cache:
+# mypy does not see `type[Self]` (from_dict's `cls`) as Hashable, which cache's wrapper requires.
+_PLANS: dict[type[Model], dict[str, tuple[str, _Convert]]] = {}
+
+
 def _plan(cls: type[Model]) -> dict[str, tuple[str, _Convert]]:
     """JSON name -> (attribute name, converter) for a model class."""
+    plan = _PLANS.get(cls)
+    if plan is None:
+        # Two threads may both build it on first use; the plans are equal, either is kept.
+        plan = _PLANS.setdefault(cls, _plan_build(cls))
+    return plan
+
+
+def _plan_build(cls: type[Model]) -> dict[str, tuple[str, _Convert]]:
     hints = typing.get_type_hints(cls)
     plan: dict[str, tuple[str, _Convert]] = {}
     for item in dataclasses.fields(cls):

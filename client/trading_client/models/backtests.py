@@ -34,6 +34,17 @@ class Progress(Model):
 
 
 @dataclass(frozen=True, kw_only=True)
+class OperationError(Model):
+    """Why an operation failed: `code` is the job's own error code (`BACKTEST_NO_DATA`, ...) or
+    `WORKER_LOST`, `OPERATION_FAILED`, `CHILD_OPERATIONS_FAILED` (docs/errors.md, "Operations").
+    A failed job is not raised: its operation (and backtest or sweep) carries this."""
+
+    code: str
+    message: str = ""
+    details: Any = None
+
+
+@dataclass(frozen=True, kw_only=True)
 class _Tracked(Model):
     """What every view of a long operation carries: its status and progress."""
 
@@ -51,7 +62,7 @@ class Operation(_Tracked):
 
     id: int
     type: str
-    error: str | None = None
+    error: OperationError | None = None
     result: Any = None
     parent: int | None = None
     account: int | None = None
@@ -78,7 +89,7 @@ class _Run(_Tracked):
     strategy: str
     symbol: str
     interval: str
-    error: Any = None
+    error: OperationError | None = None
     start: datetime | None = None
     end: datetime | None = None
     created_at: datetime | None = None

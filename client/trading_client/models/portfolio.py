@@ -80,12 +80,16 @@ class DrawdownPoint(Model):
 
 @dataclass(frozen=True, kw_only=True)
 class CloseResult(Model):
-    """One position of `DELETE /positions` (207): the closing order, or why there is none."""
+    """One position of `DELETE /positions` (207): the closing order, or why there is none.
+
+    A close cut to what the cash pays is `status_code` 422 with `error.code` `CLOSE_UNFUNDED`,
+    the order placed (`order_id`) and what stays open (`unplaced_quantity`)."""
 
     symbol: str
     status_code: int
     order_id: int | None = None
     status: str | None = None
+    unplaced_quantity: Decimal | None = None
     error: ItemError | None = None
 
     @property

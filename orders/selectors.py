@@ -9,7 +9,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from kernel.db.expressions import ExactSub, ExactSum
-from kernel.db.prepared import Prepared
+from kernel.db.prepared import Markers, Prepared
 from kernel.ids import id_parse
 from kernel.typing import AccountIds
 from orders.enums import WORKING_STATUSES, OrderStatus
@@ -96,7 +96,7 @@ def fill_list(
     return fills
 
 
-def _facts_query(p) -> QuerySet:
+def _facts_query(p: Markers) -> QuerySet:
     working = Q(status__in=[*WORKING_STATUSES, OrderStatus.NEW])
     remaining = ExactSub(F("quantity"), F("filled_quantity"))
     # Only working or recent orders count towards any figure: naming them lets the account's

@@ -3,11 +3,12 @@
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 
 from access.models import Account
 from audit.services import audit_record
 from kernel.db.insert import rows_insert
+from kernel.db.prepared import Prepared
 from kernel.decimals import quantize
 from marketdata.models import Instrument
 from portfolio.accounting import PositionState, position_after_fill
@@ -19,17 +20,27 @@ from portfolio.representations import balance_representation
 ZERO = Decimal(0)
 
 
+_BALANCE_FOR_UPDATE = Prepared(
+    lambda p: (
+        Balance.objects.select_for_update()
+        .filter(account_id=p.account_id, currency=p.currency)
+        .order_by("pk")[:1]
+    ),
+    account_id=models.BigIntegerField(),
+    currency=models.CharField(),
+)
+
+
 def balance_get_for_update(*, account_id: int, currency: str) -> Balance:
     """Return the account's balance row in `currency`, created empty if missing, row-locked.
 
     Call inside a transaction; callers lock balances after the order row and before positions.
     """
-    locked = Balance.objects.select_for_update().filter(account_id=account_id, currency=currency)
-    balance = locked.first()
-    if balance is None:
+    found = _BALANCE_FOR_UPDATE.objects(account_id=account_id, currency=currency)
+    if not found:
         Balance.objects.get_or_create(account_id=account_id, currency=currency)
-        balance = locked.get()
-    return balance
+        found = _BALANCE_FOR_UPDATE.objects(account_id=account_id, currency=currency)
+    return found[0]
 
 
 def balance_deposit(*, account: Account, currency: str, amount: Decimal) -> Balance:

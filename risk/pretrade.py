@@ -19,7 +19,7 @@ from django.db import models
 from django.db.models import F, Q, QuerySet
 
 from kernel.db.expressions import ExactAbs, ExactMul, ExactSum
-from kernel.db.prepared import Prepared
+from kernel.db.prepared import Markers, Prepared
 from kernel.decimals import decimal_text
 from marketdata.enums import InstrumentStatus
 from marketdata.keys import quote_cache_key
@@ -30,7 +30,7 @@ from risk.errors import TradingReduceOnly, TradingStopped
 from risk.models import RiskOverride
 from risk.selectors import (
     account_equity,
-    override_active_list,
+    overrides_in_force,
     risk_level_effective,
     risk_limits_effective,
     trading_state_effective,
@@ -105,7 +105,7 @@ class RiskLimits:
 
 def risk_limits_read(*, account_id: int) -> RiskLimits:
     """Read the account's limits in force once (two queries), for `pretrade_assess`."""
-    overrides = list(override_active_list(account_id=account_id))
+    overrides = overrides_in_force(account_id=account_id)
     return RiskLimits(
         values=risk_limits_effective(account_id=account_id, overrides=overrides),
         overrides=overrides,
@@ -171,7 +171,7 @@ def trading_gate(*, intent: OrderIntent, limits: RiskLimits | None = None) -> No
 # --- the facts the rules share ------------------------------------------------------------
 
 
-def _exposure_query(p) -> QuerySet:
+def _exposure_query(p: Markers) -> QuerySet:
     this = Q(instrument_id=p.instrument_id)
     return (
         Position.objects.filter(account_id=p.account_id)

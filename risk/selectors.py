@@ -94,6 +94,19 @@ def override_active_list(*, account_id: int, now: datetime | None = None) -> Que
     ).order_by("created_at", "id")
 
 
+# override_active_list's query, compiled once for the order path.
+_OVERRIDES_IN_FORCE = Prepared(
+    lambda p: override_active_list(account_id=p.account_id, now=p.now),
+    account_id=models.BigIntegerField(),
+    now=models.DateTimeField(),
+)
+
+
+def overrides_in_force(*, account_id: int) -> list[RiskOverride]:
+    """`override_active_list` as a list, read through its compiled query."""
+    return _OVERRIDES_IN_FORCE.objects(account_id=account_id, now=timezone.now())
+
+
 def _newest(overrides: list[RiskOverride], kind: str) -> RiskOverride | None:
     matching = [override for override in overrides if override.kind == kind]
     return matching[-1] if matching else None

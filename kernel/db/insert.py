@@ -27,7 +27,9 @@ def _statement(
     values = ", ".join([placeholders] * rows)
     conflict = ""
     if unique is not None:
-        target = ", ".join(quote(str(meta.get_field(name).column)) for name in unique)
+        columns_of = [meta.get_field(name) for name in unique]
+        assert all(isinstance(f, models.Field) for f in columns_of), "unique names model fields"
+        target = ", ".join(quote(str(f.column)) for f in columns_of)  # type: ignore[union-attr]
         conflict = f"ON CONFLICT ({target}) DO NOTHING "
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values} {conflict}"  # noqa: S608

@@ -19,15 +19,16 @@ from typing import Any
 
 from django.db import connections, models
 from django.db.models import QuerySet, Value
+from django.db.transaction import TransactionManagementError
 
 
-class _Markers:
+class Markers:
     """`p.<name>`: a Value expression holding the marker of parameter <name>."""
 
     def __init__(self, markers: dict[str, Value]):
         self._markers = markers
 
-    def __getattr__(self, name: str) -> Value:
+    def __getattr__(self, name: str) -> Any:  # a Value, standing where the call's value goes
         try:
             return self._markers[name]
         except KeyError:
@@ -53,12 +54,18 @@ class _Compiled:
         self.slots = slots
         self.compiler = compiler
         self.converters = converters
+        self.model = compiler.query.model
+        # For `objects`: the attribute each selected column loads (a model queryset, no joins).
+        self.attnames = [
+            getattr(getattr(column[0], "target", None), "attname", None)
+            for column in compiler.select[: compiler.col_count]
+        ]
 
 
 class Prepared:
     """A queryset shape compiled once per database alias; `rows(**values)` runs it."""
 
-    def __init__(self, build: Callable[[Any], QuerySet], **fields: models.Field):
+    def __init__(self, build: Callable[[Markers], QuerySet], **fields: models.Field):
         self._build = build
         self._fields = fields
         self._compiled: dict[str, _Compiled] = {}
@@ -69,7 +76,7 @@ class Prepared:
             name: Value(_marker(field, n), output_field=field)
             for n, (name, field) in enumerate(self._fields.items())
         }
-        queryset = self._build(_Markers(markers)).using(alias)
+        queryset = self._build(Markers(markers)).using(alias)
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         adapted = {
@@ -92,10 +99,32 @@ class Prepared:
     def rows(self, *, using: str = "default", **values: Any) -> list[list[Any]]:
         """Run the query with these parameter values; return its rows, converted as the ORM's
         `values_list` would convert them."""
+        return self._run(self._compiled_for(using), using, values)
+
+    def objects(self, *, using: str = "default", **values: Any) -> list[Any]:
+        """Run a model queryset's query (the model's own columns, no `select_related`) with these
+        values; return model instances, loaded as the ORM loads them (`Model.from_db`)."""
+        compiled = self._compiled_for(using)
+        if None in compiled.attnames:
+            raise TypeError("objects() needs a queryset of model instances without joins")
+        model = compiled.model
+        return [
+            model.from_db(using, compiled.attnames, row)
+            for row in self._run(compiled, using, values)
+        ]
+
+    def _compiled_for(self, using: str) -> _Compiled:
         compiled = self._compiled.get(using)
         if compiled is None:
             compiled = self._compiled[using] = self._compile(using)
+        return compiled
+
+    def _run(self, compiled: _Compiled, using: str, values: dict[str, Any]) -> list[list[Any]]:
         connection = connections[using]
+        if compiled.compiler.query.select_for_update and connection.get_autocommit():
+            raise TransactionManagementError(
+                "select_for_update cannot be used outside of a transaction."
+            )
         params = list(compiled.params)
         for index, name in compiled.slots:
             params[index] = self._fields[name].get_db_prep_value(

@@ -4,8 +4,9 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import Count, Q
+from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -97,3 +98,36 @@ def test_a_parameter_the_query_does_not_use_is_an_error(account):
 
     with pytest.raises(ValueError, match="since"):
         prepared.rows(account_id=account.pk, since=timezone.now())
+
+
+def test_objects_loads_model_instances_as_the_orm_does(account, aapl):
+    order = _order(account, aapl, 1, "buy", "1.5")
+    prepared = Prepared(
+        lambda p: Order.objects.filter(account_id=p.account_id).order_by("pk")[:1],
+        account_id=models.BigIntegerField(),
+    )
+
+    (loaded,) = prepared.objects(account_id=account.pk)
+
+    orm = Order.objects.get(pk=order.pk)
+    assert isinstance(loaded, Order)
+    assert not loaded._state.adding
+    assert [getattr(loaded, f.attname) for f in Order._meta.concrete_fields] == [
+        getattr(orm, f.attname) for f in Order._meta.concrete_fields
+    ]
+    assert prepared.objects(account_id=account.pk + 1000) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_locking_read_outside_a_transaction_is_refused_as_the_orm_refuses_it(account):
+    # SQLite has no FOR UPDATE, and the ORM runs such a read there anyway: so does Prepared.
+    prepared = Prepared(
+        lambda p: Order.objects.select_for_update().filter(account_id=p.account_id),
+        account_id=models.BigIntegerField(),
+    )
+    with transaction.atomic():
+        assert prepared.objects(account_id=account.pk) == []
+
+    if connection.features.has_select_for_update:
+        with pytest.raises(TransactionManagementError):
+            prepared.objects(account_id=account.pk)

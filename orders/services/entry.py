@@ -7,12 +7,13 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from access.models import Account
 from audit.services import audit_record_many
 from kernel.db.insert import row_insert_unless_taken, rows_insert
+from kernel.db.prepared import Prepared
 from kernel.decimals import decimal_text, step_floor
 from marketdata.enums import InstrumentStatus
 from marketdata.models import Instrument
@@ -59,8 +60,15 @@ def _on_grid(value: Decimal, step: Decimal) -> bool:
 Errors = dict[str, list[str]]
 
 
+_INSTRUMENT = Prepared(
+    lambda p: Instrument.objects.filter(symbol=p.symbol).order_by("pk")[:1],
+    symbol=models.CharField(),
+)
+
+
 def _instrument_errors(symbol: str, errors: Errors) -> Instrument | None:
-    instrument = Instrument.objects.filter(symbol=(symbol or "").upper()).first()
+    found = _INSTRUMENT.objects(symbol=(symbol or "").upper())
+    instrument = found[0] if found else None
     if instrument is None:
         errors["symbol"] = [f"Unknown symbol {symbol!r}."]
     elif instrument.status != InstrumentStatus.TRADING:

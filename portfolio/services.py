@@ -161,16 +161,21 @@ def fill_account(
     return list(balances.values()), position
 
 
+_POSITION_FOR_UPDATE = Prepared(
+    lambda p: (
+        Position.objects.select_for_update()
+        .filter(account_id=p.account_id, instrument_id=p.instrument_id)
+        .order_by("pk")[:1]
+    ),
+    account_id=models.BigIntegerField(),
+    instrument_id=models.BigIntegerField(),
+)
+
+
 def position_get_for_update(*, account_id: int, instrument_id: int) -> Position:
     """Return the account's position row in the instrument, created flat if missing, row-locked."""
-    position = (
-        Position.objects.select_for_update()
-        .filter(account_id=account_id, instrument_id=instrument_id)
-        .first()
-    )
-    if position is not None:
-        return position
-    Position.objects.get_or_create(account_id=account_id, instrument_id=instrument_id)
-    return Position.objects.select_for_update().get(
-        account_id=account_id, instrument_id=instrument_id
-    )
+    found = _POSITION_FOR_UPDATE.objects(account_id=account_id, instrument_id=instrument_id)
+    if not found:
+        Position.objects.get_or_create(account_id=account_id, instrument_id=instrument_id)
+        found = _POSITION_FOR_UPDATE.objects(account_id=account_id, instrument_id=instrument_id)
+    return found[0]

@@ -4,11 +4,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 
 from access.models import Account
 from analytics.services import trade_apply_fill
 from kernel.db.insert import row_insert_unless_taken
+from kernel.db.prepared import Prepared
 from kernel.decimals import decimal_text, quantize, step_floor
 from kernel.errors import ApplicationError
 from orders.enums import WORKING_STATUSES, OrderEventType, OrderSide, OrderStatus, OrderType
@@ -28,6 +29,13 @@ from portfolio.services import (
 )
 
 NOT_CANCELABLE = (OrderStatus.FILLED, OrderStatus.REJECTED, OrderStatus.EXPIRED)
+
+
+# Whether a venue execution is booked already (the fill path asks before any work).
+_EXEC_BOOKED = Prepared(
+    lambda p: Fill.objects.filter(venue_exec_id=p.venue_exec_id).values_list("pk")[:1],
+    venue_exec_id=models.CharField(),
+)
 
 
 def _order_for_update(order_id: int) -> Order:
@@ -225,7 +233,7 @@ def order_apply_fill(
     with transaction.atomic():
         venue_epoch_check(epoch=epoch)
         order = _order_for_update(order_id)
-        if Fill.objects.filter(venue_exec_id=venue_exec_id).exists():
+        if _EXEC_BOOKED.rows(venue_exec_id=venue_exec_id):
             return None
         remaining = order.quantity - order.filled_quantity
         refusal = ""

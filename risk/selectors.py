@@ -198,6 +198,14 @@ def trading_state_view(*, account_id: int) -> dict[str, Any]:
     }
 
 
+_PERSISTED_STATE = Prepared(
+    lambda p: (
+        TradingState.objects.filter(account_id=p.account_id).order_by("pk").values_list("state")[:1]
+    ),
+    account_id=models.BigIntegerField(),
+)
+
+
 def trading_state_effective(*, account_id: int, overrides: list[RiskOverride] | None = None) -> str:
     """The state orders are held to: an active `trading_state` override, else the persisted one."""
     if overrides is None:
@@ -207,8 +215,8 @@ def trading_state_effective(*, account_id: int, overrides: list[RiskOverride] | 
     override = _newest(overrides, OverrideKind.TRADING_STATE)
     if override is not None:
         return override.value
-    state = TradingState.objects.filter(account_id=account_id).values_list("state", flat=True)
-    return state.first() or TradingStateValue.RUNNING.value
+    rows = _PERSISTED_STATE.rows(account_id=account_id)
+    return (rows[0][0] if rows else None) or TradingStateValue.RUNNING.value
 
 
 def account_equity(*, account_id: int, positions_at_cost: Decimal | None = None) -> Decimal:

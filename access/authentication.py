@@ -10,9 +10,11 @@ from drf_spectacular.contrib.rest_framework_simplejwt import SimpleJWTScheme
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 from rest_framework_simplejwt import authentication as jwt_authentication
-from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
+from rest_framework_simplejwt.exceptions import ExpiredTokenError, InvalidToken, TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
+from access.credential_cache import user_cache
 from access.credentials import (
     SIMPLE_KEYWORD,
     api_key_verify_signature,
@@ -48,6 +50,26 @@ class JWTAuthentication(jwt_authentication.JWTAuthentication):
     """
 
     www_authenticate_realm = "api"
+
+    def get_user(self, validated_token):
+        """The token's user from the in-process user cache (fresh for AUTH_CACHE_TTL_S), held to
+        simplejwt's own checks: unknown, inactive, or a token from before a password change."""
+        try:
+            user_id = validated_token[jwt_settings.USER_ID_CLAIM]
+        except KeyError as error:
+            raise InvalidToken("Token contained no recognizable user identification") from error
+        user = user_cache.get(user_id) if jwt_settings.USER_ID_FIELD == "id" else None
+        if user is None:
+            return super().get_user(validated_token)  # unknown: simplejwt's own refusal
+        if jwt_settings.CHECK_USER_IS_ACTIVE and not user.is_active:
+            raise exceptions.AuthenticationFailed("User is inactive", code="user_inactive")
+        if jwt_settings.CHECK_REVOKE_TOKEN and validated_token.get(
+            jwt_settings.REVOKE_TOKEN_CLAIM
+        ) != get_md5_hash_password(user.password):
+            raise exceptions.AuthenticationFailed(
+                "The user's password has been changed.", code="password_changed"
+            )
+        return user
 
     def get_validated_token(self, raw_token: bytes):
         for token_class in jwt_settings.AUTH_TOKEN_CLASSES:

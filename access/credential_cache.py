@@ -1,5 +1,6 @@
-"""An in-process cache of API keys as authentication needs them: the key, its owner's roles, and
-whether the owner still acts on the key's account.
+"""An in-process cache of credentials as authentication needs them: an API key with its owner's
+roles and whether the owner still acts on the key's account; for a JWT, the user behind the
+token's id with the user's roles.
 
 Entries live `AUTH_CACHE_TTL_S` (1 s by default): a revoke, rotation, role or membership change
 made by another process takes effect within that bound; in the process that makes it, at once
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
 
 from access.models import ApiKey
@@ -81,9 +83,57 @@ class CredentialCache:
 credential_cache = CredentialCache()
 
 
+@dataclass(frozen=True)
+class CachedUser:
+    """One user as read at `read_at` (monotonic seconds), with the roles read with it."""
+
+    user: User
+    roles: tuple[str, ...]
+    read_at: float
+
+
+class UserCache:
+    """User id -> CachedUser, on the credential cache's TTL and clock (one bound for both)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[int | str, CachedUser] = {}
+        self._lock = threading.Lock()
+
+    def get(self, user_id: int | str) -> User | None:
+        """The user with this id (from the cache while fresh), or None if there is none; the user
+        carries its roles as `owner_roles`, which `roles_for` answers without a query."""
+        now = credential_cache.clock()
+        ttl_s = credential_cache.ttl_s
+        entry = self._entries.get(user_id)
+        if entry is not None and now - entry.read_at < ttl_s:
+            return entry.user
+        user = User.objects.filter(pk=user_id).first()
+        if user is None:
+            self._entries.pop(user_id, None)
+            return None
+        roles = tuple(user_roles(user))
+        user.owner_roles = roles  # type: ignore[attr-defined]
+        if ttl_s > 0:
+            with self._lock:
+                self._entries[user_id] = CachedUser(user=user, roles=roles, read_at=now)
+        return user
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+user_cache = UserCache()
+
+
+def _caches_clear() -> None:
+    credential_cache.clear()
+    user_cache.clear()
+
+
 def credential_cache_clear(**_signal_arguments) -> None:
     """Clear this process's credential cache now and once the surrounding transaction commits
     (a request between the two could cache the old row again); also a signal receiver."""
-    credential_cache.clear()
+    _caches_clear()
     if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(credential_cache.clear)
+        transaction.on_commit(_caches_clear)

@@ -67,7 +67,8 @@ def roles_for(request_or_principal: Any) -> list[str]:
         return memo
     user, api_key = principal_get(request_or_principal)
     # A key from the credential cache carries its owner's roles as read with it.
-    owner_roles = getattr(api_key, "owner_roles", None)
+    # So does a user from the JWT user cache (access.credential_cache.user_cache).
+    owner_roles = getattr(api_key if api_key is not None else user, "owner_roles", None)
     roles = list(owner_roles) if owner_roles is not None else user_roles(user)
     if hasattr(request_or_principal, "META"):
         request_or_principal._access_roles = roles

@@ -99,3 +99,53 @@ def test_a_role_taken_away_in_this_process_applies_to_the_next_request(trader, a
     refused = client.get("/api/v1/orders")
 
     assert refused.status_code == 403
+
+
+# --- JWT: the token's user and roles -------------------------------------------------------------
+
+
+def _jwt_client(user):
+    from rest_framework.test import APIClient
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {RefreshToken.for_user(user).access_token}")
+    return client
+
+
+def test_a_warm_jwt_user_authenticates_without_reading_the_user_or_roles(trader, account, clock):
+    client = _jwt_client(trader)
+    assert client.get(ME).status_code == 200
+
+    with CaptureQueriesContext(connection) as warm:
+        response = client.get(ME)
+
+    assert response.status_code == 200
+    assert response.json()["roles"] == ["trader"]
+    assert not any('FROM "auth_user"' in query["sql"] for query in warm.captured_queries)
+    assert not any("auth_group" in query["sql"] for query in warm.captured_queries)
+
+
+def test_a_user_deactivated_elsewhere_is_refused_once_the_entry_is_older_than_the_bound(
+    trader, account, clock
+):
+    client = _jwt_client(trader)
+    assert client.get(ME).status_code == 200
+    # Another process deactivates the user: this one hears no signal.
+    type(trader).objects.filter(pk=trader.pk).update(is_active=False)
+
+    clock.now += 0.5
+    assert client.get(ME).status_code == 200
+    clock.now += 0.6
+    refused = client.get(ME)
+
+    assert refused.status_code == 401
+
+
+def test_a_role_taken_away_in_this_process_takes_effect_at_once(trader, account, clock):
+    client = _jwt_client(trader)
+    assert client.get(ME).json()["roles"] == ["trader"]
+
+    trader.groups.remove(Group.objects.get(name="trader"))
+
+    assert client.get(ME).status_code == 403  # no role, so no `read` scope

@@ -20,14 +20,20 @@ from portfolio.representations import balance_representation
 ZERO = Decimal(0)
 
 
-_BALANCE_FOR_UPDATE = Prepared(
-    lambda p: (
-        Balance.objects.select_for_update()
-        .filter(account_id=p.account_id, currency=p.currency)
-        .order_by("pk")[:1]
-    ),
-    account_id=models.BigIntegerField(),
-    currency=models.CharField(),
+def _row_lock(model: type[models.Model], **fields: models.Field) -> Prepared:
+    """The compiled `SELECT ... FOR UPDATE` of the model's row with these field values."""
+    return Prepared(
+        lambda p: (
+            model._default_manager.select_for_update()
+            .filter(**{name: getattr(p, name) for name in fields})
+            .order_by("pk")[:1]
+        ),
+        **fields,
+    )
+
+
+_BALANCE_FOR_UPDATE = _row_lock(
+    Balance, account_id=models.BigIntegerField(), currency=models.CharField()
 )
 
 
@@ -161,14 +167,8 @@ def fill_account(
     return list(balances.values()), position
 
 
-_POSITION_FOR_UPDATE = Prepared(
-    lambda p: (
-        Position.objects.select_for_update()
-        .filter(account_id=p.account_id, instrument_id=p.instrument_id)
-        .order_by("pk")[:1]
-    ),
-    account_id=models.BigIntegerField(),
-    instrument_id=models.BigIntegerField(),
+_POSITION_FOR_UPDATE = _row_lock(
+    Position, account_id=models.BigIntegerField(), instrument_id=models.BigIntegerField()
 )
 
 

@@ -1,31 +1,12 @@
 """Rate limits per credential and route class: headers, the first refused request, overrides."""
 
 import pytest
-from django_ratelimit import core as ratelimit_core
 from rest_framework.test import APIClient
 
 from access.services import account_create, api_key_create, membership_add
 from idempotency.tests.factories import UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("idempotency.tests.urls")]
-
-
-class FrozenClock:
-    """Stands in for the `time` module django-ratelimit reads its clock from."""
-
-    def __init__(self, now: float):
-        self.now = now
-
-    def time(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    # Mid-second, so no window edge is near: every request of a test lands in one window.
-    frozen = FrozenClock(1_800_000_000.5)
-    monkeypatch.setattr(ratelimit_core, "time", frozen)
-    return frozen
 
 
 @pytest.fixture

@@ -4,29 +4,11 @@ django-ratelimit's `get_usage` counts (services mode)."""
 import pytest
 from django.core.cache import caches
 from django.test import RequestFactory
-from django_ratelimit import core as ratelimit_core
 from django_ratelimit.core import get_usage
 
 from kernel.api.ratelimit import Count, _usages, pre_auth_refusal
 
 pytestmark = pytest.mark.services
-
-
-class FrozenClock:
-    """Stands in for the `time` module django-ratelimit reads its clock from."""
-
-    def __init__(self, now: float):
-        self.now = now
-
-    def time(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    frozen = FrozenClock(1_800_000_000.5)
-    monkeypatch.setattr(ratelimit_core, "time", frozen)
-    return frozen
 
 
 @pytest.fixture

@@ -105,7 +105,8 @@ class Prepared:
         """Run a model queryset's query (the model's own columns, no `select_related`) with these
         values; return model instances, loaded as the ORM loads them (`Model.from_db`)."""
         compiled = self._compiled_for(using)
-        if None in compiled.attnames:
+        joined = (compiled.compiler.klass_info or {}).get("related_klass_infos")
+        if joined or None in compiled.attnames:
             raise TypeError("objects() needs a queryset of model instances without joins")
         model = compiled.model
         return [

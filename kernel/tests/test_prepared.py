@@ -131,3 +131,13 @@ def test_a_locking_read_outside_a_transaction_is_refused_as_the_orm_refuses_it(a
     if connection.features.has_select_for_update:
         with pytest.raises(TransactionManagementError):
             prepared.objects(account_id=account.pk)
+
+
+def test_objects_refuses_a_query_with_joined_models(account):
+    prepared = Prepared(
+        lambda p: Order.objects.select_related("instrument").filter(account_id=p.account_id),
+        account_id=models.BigIntegerField(),
+    )
+
+    with pytest.raises(TypeError, match="without joins"):
+        prepared.objects(account_id=account.pk)

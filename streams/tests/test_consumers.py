@@ -135,6 +135,14 @@ def publish_risk(account_id: int, count: int, *, start: int = 1) -> None:
             risk_event_publish(account_id=account_id, event="risk.changed", data={"n": n})
 
 
+def publish_risk_unwrapped(account_id: int, count: int, *, start: int = 1) -> None:
+    """Publish `count` risk events outside a transaction (each goes out at once, as a commit hook
+    does in autocommit). For racing threads: the embedded suite's shared-cache SQLite refuses a
+    second connection's transaction at once instead of waiting for the first."""
+    for n in range(start, start + count):
+        risk_event_publish(account_id=account_id, event="risk.changed", data={"n": n})
+
+
 async def feed_started() -> MarketDataFeed:
     feed = MarketDataFeed(source="simulator", tick_interval_s=0.5)
     await feed.start()
@@ -622,10 +630,12 @@ async def test_events_from_racing_publishers_arrive_once_each_in_order(trader, a
     await receive_many(communicator, 2)
 
     # when two threads publish at once, so deliveries can overtake each other
-    await asyncio.gather(
-        sync_to_async(publish_risk, thread_sensitive=False)(account.pk, 25, start=1),
-        sync_to_async(publish_risk, thread_sensitive=False)(account.pk, 25, start=101),
+    outcomes = await asyncio.gather(
+        sync_to_async(publish_risk_unwrapped, thread_sensitive=False)(account.pk, 25, start=1),
+        sync_to_async(publish_risk_unwrapped, thread_sensitive=False)(account.pk, 25, start=101),
+        return_exceptions=True,  # both threads end before the test goes on, whatever happens
     )
+    assert outcomes == [None, None]
     updates = await receive_many(communicator, 50)
 
     # then every seq once, in order, and nothing more

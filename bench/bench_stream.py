@@ -327,7 +327,9 @@ async def _lean_socket(
                 answer = orjson.loads(await ws.recv())
                 if answer["type"] != "authenticated":
                     raise RuntimeError(f"not authenticated: {answer}")
-                joins = [{"action": "subscribe", "channel": "quotes", "symbols": [symbol]}]
+                joins: list[dict[str, object]] = [
+                    {"action": "subscribe", "channel": "quotes", "symbols": [symbol]}
+                ]
                 for channel in ("orders", "fills"):
                     if channel in last_seq:
                         joins.append(
@@ -504,9 +506,9 @@ def _run(env, servers, symbols, accounts, seconds, client="project", processes=1
     cpu = meter.stop()
     merged: dict = {"quotes": [], "account": [], "duplicates": 0, "reconnects": 0}
     merged["quote_numbered"] = 0
-    for process, mine in clients:
+    for process, owned in clients:
         assert process.stdin is not None
-        expected = 2 * sum(1 for account in drive["order_accounts"] if account in mine)
+        expected = 2 * sum(1 for account in drive["order_accounts"] if account in owned)
         process.stdin.write(f"SENT {expected}\n")
         process.stdin.flush()
     for process, _ in clients:
@@ -564,7 +566,12 @@ def _row(label: str, run: dict, baseline: dict | None) -> str:
             per_frame = f", {use['cpu'] * 1e6 / frames_per_s:.0f} µs/frame"
         count = f" x{use['processes']}" if use["processes"] > 1 else ""
         parts.append(f"{role}{count} {use['cpu']:.2f}{per_frame} (waited {use['waited']:.2f})")
-    return f"{line}\n{'':<22}cores: " + "; ".join(parts)
+    quotes = (
+        f"quote updates: {run['quote_frames_published']:,} published to the sockets' symbols,"
+        f" {run['quote_numbered']:,} numbered by the server (between each socket's first and"
+        f" last received), {len(run['quotes']):,} received"
+    )
+    return f"{line}\n{'':<22}cores: " + "; ".join(parts) + f"\n{'':<22}{quotes}"
 
 
 def _bound(run: dict) -> None:
